@@ -1,0 +1,142 @@
+"""Knowledge commands: ingest, search, sources, remove."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.cli.output import console, fail, print_json
+from knowledge.base import KnowledgeBase
+from knowledge.ingest import IngestReport
+from knowledge.store import StoreUnavailable
+
+CollectionOption = Annotated[
+    str | None,
+    typer.Option("--collection", "-c", help="Knowledge collection (default: KEEL_DEFAULT_COLLECTION)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "removed": "yellow", "failed": "red"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(search)
+    app.command()(sources)
+    app.command()(remove)
+
+
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders, http(s) URLs or sitemap.xml URLs.")],
+    collection: CollectionOption = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove stored sources that are gone.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Load documents into the knowledge base (incremental: unchanged sources are skipped)."""
+    kb = KnowledgeBase()
+    try:
+        with Progress(
+            TextColumn("[bold]Ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}", style="dim"),
+            console=console,
+            transient=True,
+            disable=as_json,
+        ) as bar:
+            task = bar.add_task("", total=None)
+
+            def progress(done: int, total: int, source: str) -> None:
+                bar.update(task, completed=done, total=total, description=_short(source))
+
+            report = kb.ingest(inputs, collection, prune=prune, progress=progress)
+    except StoreUnavailable as exc:
+        fail(f"{exc}. Nothing was changed; run the command again once the store is reachable.")
+    if as_json:
+        print_json({"summary": report.summary(), "sources": [o.__dict__ for o in report.outcomes]})
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many passages.")] = 5,
+    collection: Annotated[
+        list[str] | None, typer.Option("--collection", "-c", help="Limit to collections.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find the passages that best match a query (hybrid: dense + BM25)."""
+    try:
+        hits = KnowledgeBase().search(query, k=k, collections=collection or None)
+    except StoreUnavailable as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(
+            [
+                {k_: h.to_json()[k_] for k_ in ("source", "title", "section", "chunk_id", "score", "text")}
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        console.print("No matching passages. Is the knowledge base empty? Try [bold]keel ingest PATH[/].")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        where = " > ".join(p for p in (hit.title, hit.section) if p)
+        console.rule(f"[bold]{rank}. {where}[/]  [dim]{hit.score:.4f}[/]", align="left")
+        console.print(f"[dim]{hit.source}[/]")
+        console.print(hit.text if len(hit.text) < 700 else hit.text[:700] + " …", highlight=False)
+
+
+def sources(as_json: JsonOption = False) -> None:
+    """List the stored sources with their collection and chunk count."""
+    try:
+        stored = KnowledgeBase().sources()
+    except StoreUnavailable as exc:
+        fail(str(exc))
+    if as_json:
+        print_json([s.__dict__ for s in stored])
+        return
+    table = Table("collection", "source", "title", "chunks", "ingested", title=f"{len(stored)} sources")
+    for s in stored:
+        table.add_row(s.collection, s.source, s.title, str(s.chunks), s.ingested_at)
+    console.print(table)
+
+
+def remove(
+    source: Annotated[str, typer.Argument(help="The source (path or URL) as listed by `keel sources`.")],
+) -> None:
+    """Remove a source and all its chunks."""
+    try:
+        removed = KnowledgeBase().remove(source)
+    except StoreUnavailable as exc:
+        fail(str(exc))
+    if not removed:
+        fail(f"No stored source {source!r}. See `keel sources`.")
+    console.print(f"Removed {source} ({removed} chunks).")
+
+
+def _print_report(report: IngestReport) -> None:
+    for outcome in report.outcomes:
+        if outcome.status in ("unchanged",):
+            continue
+        style = STATUS_STYLE.get(outcome.status, "")
+        reason = f" — {outcome.reason}" if outcome.reason else ""
+        console.print(f"[{style}]{outcome.status:>9}[/] {outcome.source}{reason}", highlight=False)
+    summary = report.summary()
+    console.print(
+        "[bold]Summary:[/] "
+        + ", ".join(f"[{STATUS_STYLE.get(k, '')}]{v} {k}[/]" for k, v in summary.items() if k != "chunks")
+        + f" ({summary['chunks']} chunks written)"
+    )
+
+
+def _short(source: str, width: int = 60) -> str:
+    return source if len(source) <= width else "…" + source[-width + 1 :]

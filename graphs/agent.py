@@ -1,0 +1,140 @@
+"""Running the answer graph: one compiled graph on a persistent checkpointer, one call per question.
+
+The checkpointer (SQLite under ``KEEL_HOME``) keys thread memory by thread id, so a follow-up is
+understood in the same thread even after a restart. Any failure inside a turn still produces a result:
+the asker is told that Keel could not answer and the question is handed over (never silent).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from graphs.context import KeelContext, build_context
+from graphs.graph import build_graph
+from graphs.result import TurnResult
+from knowledge.settings import Settings, get_settings
+from knowledge.store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+FAILURE_TEXT = "Sorry, I couldn't answer this time ({why}). I'm handing your question to a person."
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer as the model writes it (for streaming to Slack or a terminal)."""
+
+    text: str
+
+
+def open_checkpointer(path: Path) -> SqliteSaver:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    return SqliteSaver(conn)
+
+
+class Agent:
+    """Answers questions with the compiled graph; remembers threads across processes."""
+
+    def __init__(self, context: KeelContext, checkpointer: SqliteSaver) -> None:
+        self.context = context
+        self.checkpointer = checkpointer
+        self.graph = build_graph().compile(checkpointer=checkpointer)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Agent:
+        settings = settings or get_settings()
+        return cls(build_context(settings, **overrides), open_checkpointer(settings.checkpoint_path))
+
+    def ask(
+        self,
+        question: str,
+        *,
+        thread_id: str | None = None,
+        channel: str | None = None,
+        user: str | None = None,
+    ) -> TurnResult:
+        for event in self.stream(question, thread_id=thread_id, channel=channel, user=user):
+            if isinstance(event, TurnResult):
+                return event
+        raise AssertionError("the graph ended without a result")  # pragma: no cover
+
+    def stream(
+        self,
+        question: str,
+        *,
+        thread_id: str | None = None,
+        channel: str | None = None,
+        user: str | None = None,
+    ) -> Iterator[Token | TurnResult]:
+        """Yield the answer's tokens as a model writes them, then the turn's :class:`TurnResult`."""
+        thread_id = thread_id or f"local:{uuid.uuid4()}"
+        config = {"configurable": {"thread_id": thread_id}}
+        payload: dict[str, Any] = {"question": question}
+        if channel:
+            payload["channel"] = channel
+        if user:
+            payload["user"] = user
+        final: dict[str, Any] = {}
+        try:
+            for mode, data in self.graph.stream(
+                payload, config, context=self.context, stream_mode=["messages", "values"]
+            ):
+                if mode == "messages":
+                    chunk, meta = data
+                    if (
+                        meta.get("langgraph_node") == "draft"
+                        and isinstance(chunk.content, str)
+                        and chunk.content
+                    ):
+                        yield Token(chunk.content)
+                elif mode == "values":
+                    final = data
+        except StoreUnavailable:
+            log.exception("knowledge store unavailable during a turn")
+            yield failure_result(question, "the knowledge base is unreachable", thread_id)
+            return
+        except Exception as exc:
+            log.exception("turn failed")
+            yield failure_result(question, f"internal error: {type(exc).__name__}", thread_id)
+            return
+        result = final.get("result") or {}
+        yield _result_from_dict(result, thread_id)
+
+    def history(self, thread_id: str) -> list[dict[str, Any]]:
+        snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id}})
+        return list(snapshot.values.get("history", []))
+
+
+def failure_result(question: str, why: str, thread_id: str) -> TurnResult:
+    """What the asker gets when the turn itself failed: a plain message and a hand-over."""
+    return TurnResult(
+        decision="handed_over",
+        answer=FAILURE_TEXT.format(why=why),
+        reasons=[why],
+        route="error",
+        question="",  # the raw question may hold PII: it never reached the input guard
+        thread_id=thread_id,
+    )
+
+
+def _result_from_dict(data: dict[str, Any], thread_id: str) -> TurnResult:
+    from graphs.result import Citation, GuardVerdict
+
+    return TurnResult(
+        **{
+            **data,
+            "citations": [Citation(**c) for c in data.get("citations", [])],
+            "verdicts": [GuardVerdict(**v) for v in data.get("verdicts", [])],
+            "thread_id": thread_id,
+        }
+    )

@@ -1,0 +1,76 @@
+"""Run settings for the answer graph, passed as LangGraph's runtime context (``context_schema``).
+
+Nodes read everything they need from here: no environment reads inside nodes. ``build_context`` is the
+one place that turns deployment settings into a context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from knowledge.base import KnowledgeBase
+from knowledge.settings import Settings
+
+# A guard seam: (text, context-ish kwargs) -> dict(action, text, verdicts, user_message).
+InputCheck = Callable[..., dict[str, Any]]
+OutputCheck = Callable[..., dict[str, Any]]
+
+
+def pass_input(text: str, **_: Any) -> dict[str, Any]:
+    return {"action": "pass", "text": text, "verdicts": [], "user_message": None}
+
+
+def pass_output(answer: str, sources: Sequence[Any], **_: Any) -> dict[str, Any]:
+    return {"action": "pass", "text": answer, "verdicts": [], "user_message": None}
+
+
+@dataclass
+class KeelContext:
+    """Everything a turn needs besides its state."""
+
+    kb: KnowledgeBase = field(metadata={"description": "The knowledge base to retrieve from."})
+    llm: BaseChatModel | None = field(
+        default=None, metadata={"description": "Chat model; None = extractive."}
+    )
+    llm_name: str = field(default="extractive", metadata={"description": "Name of `llm` for the log."})
+    strong_llm: BaseChatModel | None = field(
+        default=None, metadata={"description": "Model for complex questions."}
+    )
+    strong_llm_name: str = field(default="", metadata={"description": "Name of `strong_llm` for the log."})
+    k: int = field(default=5, metadata={"description": "How many passages to retrieve."})
+    collections: list[str] | None = field(default=None, metadata={"description": "Collections to search."})
+    judge_threshold: float | None = field(
+        default=None, metadata={"description": "Override the evidence bar."}
+    )
+    max_history: int = field(default=6, metadata={"description": "Turns of thread history remembered."})
+    check_input: InputCheck = field(default=pass_input, metadata={"description": "Input guard seam."})
+    check_output: OutputCheck = field(default=pass_output, metadata={"description": "Output guard seam."})
+
+
+def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrides: Any) -> KeelContext:
+    """A context from deployment settings: the configured LLMs (if any) and the knowledge base."""
+    from graphs.llm import load_chat_model
+
+    def model(spec: str | None) -> BaseChatModel | None:
+        if not spec:
+            return None
+        return load_chat_model(
+            spec,
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+            timeout=settings.llm_timeout,
+        )
+
+    values: dict[str, Any] = {
+        "kb": kb or KnowledgeBase(settings),
+        "llm": model(settings.llm),
+        "llm_name": settings.llm or "extractive",
+        "strong_llm": model(settings.llm_strong),
+        "strong_llm_name": settings.llm_strong or "",
+    }
+    values.update(overrides)
+    return KeelContext(**values)

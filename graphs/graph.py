@@ -1,0 +1,330 @@
+"""The answer graph: a deterministic state machine around a (possibly absent) language model.
+
+    begin → check_input ─┬─ condense → retrieve → judge ─┬─ draft ─┬─ check_output ─┬─ deliver ─┐
+                         ├─ refuse ───────────────────────┼─────────┼────────────────┼─ refuse ──┼─ finish
+                         └─ hand_over ────────────────────┴─────────┴────────────────┴─ hand_over┘
+
+Nodes are plain functions returning partial state; routing lives in the ``route_*`` functions;
+settings and dependencies come from ``runtime.context`` (:class:`graphs.context.KeelContext`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from graphs.context import KeelContext
+from graphs.drafting import DraftFailure, condense_with_model, draft_with_model, is_complex
+from graphs.evidence import judge_evidence
+from graphs.extractive import compose_answer
+from graphs.followup import fold_into_previous, is_follow_up
+from graphs.result import TurnResult
+from graphs.state import InputState, State
+from knowledge.types import Hit
+
+Node = Callable[[State, Runtime[KeelContext]], dict[str, Any]]
+
+PER_TURN_RESET: dict[str, Any] = {
+    "safe_question": "",
+    "standalone": "",
+    "hits": [],
+    "judgement": {},
+    "draft": {},
+    "decision": "",
+    "reasons": [],
+    "verdicts": [],
+    "timings_ms": {},
+    "pending_action": "continue",
+    "result": {},
+}
+
+HAND_OVER_TEXT = "I couldn't find a reliable answer in our knowledge base, so I'm handing this to a person."
+REFUSE_TEXT = "I can't help with that request."
+
+
+def timed(name: str) -> Callable[[Node], Node]:
+    """Record the node's wall time in ``timings_ms`` (the log keeps timings per stage)."""
+
+    def wrap(node: Node) -> Node:
+        @wraps(node)
+        def run(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+            started = time.perf_counter()
+            update = node(state, runtime)
+            elapsed = round((time.perf_counter() - started) * 1000, 2)
+            timings = {**state.get("timings_ms", {}), **update.get("timings_ms", {})}
+            timings[name] = round(timings.get(name, 0.0) + elapsed, 2)
+            return {**update, "timings_ms": timings}
+
+        return run
+
+    return wrap
+
+
+# -- nodes -------------------------------------------------------------------------------------------
+def begin(state: State) -> dict[str, Any]:
+    """A new turn on a thread that may remember earlier ones: clear last turn's working fields."""
+    return dict(PER_TURN_RESET)
+
+
+@timed("check_input")
+def check_input(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    report = runtime.context.check_input(state["question"], channel=state.get("channel"))
+    update: dict[str, Any] = {
+        "safe_question": report["text"],
+        "verdicts": [{**v, "stage": "input"} for v in report["verdicts"]],
+        "pending_action": _route_for(report["action"]),
+    }
+    if report.get("user_message"):
+        update["reasons"] = [report["user_message"]]
+    return update
+
+
+@timed("condense")
+def condense(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    question = state["safe_question"]
+    history = state.get("history", [])
+    if not is_follow_up(question, bool(history)):
+        return {"standalone": question}
+    ctx = runtime.context
+    if ctx.llm is not None:
+        try:
+            return {"standalone": condense_with_model(ctx.llm, question, history[-ctx.max_history :])}
+        except DraftFailure as failure:
+            return {
+                "standalone": fold_into_previous(question, history[-1]["standalone"]),
+                "reasons": [
+                    *state.get("reasons", []),
+                    f"follow-up rewritten without the model: {failure.reason}",
+                ],
+            }
+    return {"standalone": fold_into_previous(question, history[-1]["standalone"])}
+
+
+@timed("retrieve")
+def retrieve(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    hits = ctx.kb.search(state["standalone"], k=ctx.k, collections=ctx.collections)
+    return {"hits": [h.to_json() for h in hits]}
+
+
+@timed("judge")
+def judge(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    hits = [Hit(**h) for h in state["hits"]]
+    judgement = judge_evidence(
+        state["standalone"], hits, embedder=ctx.kb.embedder, threshold=ctx.judge_threshold
+    )
+    update: dict[str, Any] = {"judgement": _judgement_to_state(judgement)}
+    if not judgement.sufficient:
+        update["reasons"] = [*state.get("reasons", []), *judgement.reasons] or ["the evidence is too weak"]
+    return update
+
+
+@timed("draft")
+def draft(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    question, hits = state["standalone"], state["hits"]
+    extractive = _extractive_draft(state)
+    if ctx.llm is None:
+        return {"draft": extractive}
+    use_strong = ctx.strong_llm is not None and is_complex(question, hits)
+    model, name = (ctx.strong_llm, ctx.strong_llm_name) if use_strong else (ctx.llm, ctx.llm_name)
+    route = "llm-strong" if use_strong else "llm"
+    try:
+        answer = draft_with_model(model, question, hits)
+    except DraftFailure as failure:
+        reason = f"{failure.reason}; answered from the passages instead"
+        return {
+            "draft": {**extractive, "fallback": True, "route": f"{route}-fallback"},
+            "reasons": [*state.get("reasons", []), reason],
+        }
+    if answer is None:
+        return {
+            "draft": {**extractive, "model": name, "route": route},
+            "pending_action": "hand_over",
+            "reasons": [*state.get("reasons", []), "the model found no answer in the passages"],
+        }
+    confidence = state["judgement"].get("confidence", 0.0)
+    return {"draft": {**answer, "confidence": confidence, "model": name, "route": route, "fallback": False}}
+
+
+@timed("check_output")
+def check_output(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    draft_ = state["draft"]
+    sources = [
+        {"n": n, "text": h["text"], "source": h["source"]} for n, h in enumerate(state["hits"], start=1)
+    ]
+    report = runtime.context.check_output(
+        draft_["answer"], sources, question=state["standalone"], channel=state.get("channel")
+    )
+    update: dict[str, Any] = {
+        "draft": {**draft_, "answer": report["text"]},
+        "verdicts": [*state.get("verdicts", []), *({**v, "stage": "output"} for v in report["verdicts"])],
+        "pending_action": _route_for(report["action"]),
+    }
+    if report.get("user_message"):
+        update["reasons"] = [*state.get("reasons", []), report["user_message"]]
+    return update
+
+
+def deliver(state: State) -> dict[str, Any]:
+    return {"decision": "answered"}
+
+
+def hand_over(state: State) -> dict[str, Any]:
+    return {"decision": "handed_over", "reasons": state.get("reasons") or ["the evidence is too weak"]}
+
+
+def refuse(state: State) -> dict[str, Any]:
+    return {"decision": "refused", "reasons": state.get("reasons") or ["the request is not allowed"]}
+
+
+def finish(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    """Assemble the turn's result and remember the turn in the thread's history."""
+    result = build_result(state)
+    turn = {
+        "question": result.question,
+        "standalone": state.get("standalone") or result.question,
+        "answer": result.answer,
+        "decision": result.decision,
+    }
+    history = [*state.get("history", []), turn][-runtime.context.max_history :]
+    return {"result": result.to_json(), "history": history}
+
+
+# -- routing -----------------------------------------------------------------------------------------
+def route_after_input(state: State) -> str:
+    return {"refuse": "refuse", "hand_over": "hand_over"}.get(state["pending_action"], "condense")
+
+
+def route_after_judge(state: State) -> str:
+    return "draft" if state["judgement"].get("sufficient") else "hand_over"
+
+
+def route_after_draft(state: State) -> str:
+    return "hand_over" if state["pending_action"] == "hand_over" else "check_output"
+
+
+def route_after_output(state: State) -> str:
+    return {"refuse": "refuse", "hand_over": "hand_over"}.get(state["pending_action"], "deliver")
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+def _route_for(action: str) -> str:
+    return action if action in ("refuse", "hand_over") else "continue"
+
+
+def _judgement_to_state(judgement: Any) -> dict[str, Any]:
+    return {
+        "sufficient": judgement.sufficient,
+        "confidence": float(judgement.confidence),
+        "reasons": list(judgement.reasons),
+        "question_type": judgement.question_type,
+        "evidence": [
+            {"chunk_id": e.hit.chunk_id, "sentence": e.sentence, "score": float(e.score)}
+            for e in judgement.evidence
+        ],
+    }
+
+
+def _extractive_draft(state: State) -> dict[str, Any]:
+    from graphs.evidence import Evidence, Judgement
+
+    by_id = {h["chunk_id"]: Hit(**h) for h in state["hits"]}
+    j = state["judgement"]
+    judgement = Judgement(
+        sufficient=j["sufficient"],
+        confidence=j["confidence"],
+        evidence=[
+            Evidence(hit=by_id[e["chunk_id"]], sentence=e["sentence"], score=e["score"])
+            for e in j["evidence"]
+        ],
+        reasons=j["reasons"],
+        question_type=j["question_type"],
+    )
+    answer, citations = compose_answer(state["standalone"], judgement)
+    return {
+        "answer": answer,
+        "citations": [c.__dict__ for c in citations],
+        "confidence": j["confidence"],
+        "model": "extractive",
+        "route": "extractive",
+        "fallback": False,
+    }
+
+
+def build_result(state: State) -> TurnResult:
+    from graphs.result import Citation, GuardVerdict
+
+    decision = state["decision"]
+    draft_ = state.get("draft") or {}
+    reasons = list(dict.fromkeys(state.get("reasons", [])))
+    if decision == "answered":
+        answer = draft_["answer"]
+        if draft_.get("fallback"):
+            answer += (
+                "\n\n_The language model was unavailable, so this answer was put together from the sources._"
+            )
+    elif decision == "handed_over":
+        answer = HAND_OVER_TEXT
+    else:
+        answer = reasons[0] if reasons else REFUSE_TEXT
+    cited = {c["chunk_id"] for c in draft_.get("citations", [])} if decision == "answered" else set()
+    return TurnResult(
+        decision=decision,  # type: ignore[arg-type]
+        answer=answer,
+        citations=[Citation(**c) for c in draft_.get("citations", [])] if decision == "answered" else [],
+        confidence=float(draft_.get("confidence", state.get("judgement", {}).get("confidence", 0.0))),
+        reasons=reasons,
+        model=draft_.get("model", "extractive"),
+        route=draft_.get("route", "extractive" if state.get("hits") else "none"),
+        timings_ms=dict(state.get("timings_ms", {})),
+        question=state.get("safe_question", ""),
+        standalone_question=state.get("standalone", ""),
+        verdicts=[GuardVerdict(**v) for v in state.get("verdicts", [])],
+        retrieved=[
+            {
+                "chunk_id": h["chunk_id"],
+                "source": h["source"],
+                "score": h["score"],
+                "rank": rank,
+                "cited": h["chunk_id"] in cited,
+            }
+            for rank, h in enumerate(state.get("hits", []), start=1)
+        ],
+        fallback=bool(draft_.get("fallback")),
+    )
+
+
+# -- wiring ------------------------------------------------------------------------------------------
+def build_graph() -> StateGraph:
+    builder = StateGraph(State, context_schema=KeelContext, input_schema=InputState)
+    builder.add_node("begin", begin)
+    builder.add_node("check_input", check_input)
+    builder.add_node("condense", condense)
+    builder.add_node("retrieve", retrieve)
+    builder.add_node("judge", judge)
+    builder.add_node("draft", draft)
+    builder.add_node("check_output", check_output)
+    builder.add_node("deliver", deliver)
+    builder.add_node("hand_over", hand_over)
+    builder.add_node("refuse", refuse)
+    builder.add_node("finish", finish)
+
+    builder.add_edge(START, "begin")
+    builder.add_edge("begin", "check_input")
+    builder.add_conditional_edges("check_input", route_after_input, ["condense", "refuse", "hand_over"])
+    builder.add_edge("condense", "retrieve")
+    builder.add_edge("retrieve", "judge")
+    builder.add_conditional_edges("judge", route_after_judge, ["draft", "hand_over"])
+    builder.add_conditional_edges("draft", route_after_draft, ["check_output", "hand_over"])
+    builder.add_conditional_edges("check_output", route_after_output, ["deliver", "refuse", "hand_over"])
+    for end in ("deliver", "hand_over", "refuse"):
+        builder.add_edge(end, "finish")
+    builder.add_edge("finish", END)
+    return builder

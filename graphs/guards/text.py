@@ -1,0 +1,225 @@
+"""Small text tools shared by the checks: normalisation, sentence spans, content words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "s",
+        "t",
+        "don",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "us",
+        "one",
+        "per",
+        "via",
+    ]
+)
+
+
+def normalise(text: str) -> str:
+    """Lower-cased NFKC text without zero-width characters and with single spaces: what patterns match."""
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def citations(self) -> list[int]:
+        return [int(n) for group in CITATION.findall(self.text) for n in re.split(r"\s*,\s*", group)]
+
+
+# A sentence ends at . ! ? (plus any citation markers and closing quotes after it) followed by space,
+# or at a line break. Abbreviations like "e.g." and "Dr." are not ends.
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:e\.g|i\.e|etc|vs|dr|mr|mrs|ms|prof|no|fig|approx|inc|ltd|st|jr|sr)|\b[A-Z])\.$", re.I
+)
+_END = re.compile(r"[.!?](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*[\"'”’)]*(?=\s+)|\n+")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentence spans of ``text`` (offsets into it), keeping trailing citations with their sentence."""
+    spans: list[Sentence] = []
+    start = 0
+    for match in _END.finditer(text):
+        end = match.end()
+        if match.group(0)[0] == "." and _ABBREVIATIONS.search(text[start : match.start() + 1]):
+            continue
+        _add(spans, text, start, end)
+        start = end
+    _add(spans, text, start, len(text))
+    return spans
+
+
+def _add(spans: list[Sentence], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if stripped:
+        offset = start + piece.index(stripped)
+        spans.append(Sentence(offset, offset + len(stripped), stripped))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed, lower-cased words without stop words: the units of lexical support."""
+    tokens = [w.lower().replace("’", "'") for w in words(text)]
+    tokens = [t for t in tokens if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+    return _stemmer().stemWords(tokens)
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers as written without separators (``1,200`` and ``1200`` are the same number)."""
+    return {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}

@@ -1,0 +1,53 @@
+"""The result of one turn: what Keel decided, what it said, and why. Plain data, JSON-ready."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Decision = Literal["answered", "handed_over", "refused"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source an answer cites as ``[n]``; it always points to a retrieved chunk."""
+
+    n: int
+    source: str
+    title: str
+    section: str
+    chunk_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class GuardVerdict:
+    """One guard check's verdict on the question or the draft, kept for the audit log."""
+
+    stage: Literal["input", "output", "retrieval"]
+    check: str
+    passed: bool
+    action: str
+    reason: str = ""
+    ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    decision: Decision
+    answer: str  # Slack-ready Markdown, with [n] citations when answered
+    citations: list[Citation] = field(default_factory=list)
+    confidence: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    model: str = "extractive"
+    route: str = "extractive"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    question: str = ""  # the question as stored (after redaction)
+    standalone_question: str = ""  # after rewriting a follow-up with the thread's history
+    verdicts: list[GuardVerdict] = field(default_factory=list)
+    retrieved: list[dict] = field(default_factory=list)  # chunk_id, source, score, rank, cited
+    fallback: bool = False  # True when an LLM failed and the extractive answer stands in
+    thread_id: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)

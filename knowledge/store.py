@@ -1,0 +1,177 @@
+"""The vector store: the only module that imports chromadb.
+
+Embedded (``PersistentClient`` under ``KEEL_HOME``) by default; a Chroma server (``HttpClient``) when
+``KEEL_CHROMA_URL`` is set. All chunks live in one Chroma collection per embedding model; Keel's own
+collections (``hr``, ``it``, ``learned``...) are a metadata field, so one query can span several.
+Vectors are always computed by Keel's embedder: Chroma's default embedding function (which downloads
+a model) is never used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import numpy as np
+
+from knowledge.settings import Settings
+from knowledge.types import Chunk
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import chromadb  # noqa: E402  (telemetry must be off before chromadb reads its settings)
+from chromadb.config import Settings as ChromaSettings  # noqa: E402
+
+ADD_BATCH = 1000
+
+
+class StoreUnavailable(RuntimeError):
+    """The vector store cannot be reached (e.g. the Chroma server is down)."""
+
+
+@dataclass(frozen=True)
+class StoredSource:
+    source: str
+    title: str
+    collection: str
+    content_hash: str
+    chunks: int
+    ingested_at: str
+
+
+@dataclass(frozen=True)
+class DenseMatch:
+    chunk_id: str
+    similarity: float  # cosine similarity in [-1, 1]
+    text: str
+    metadata: dict
+
+
+def _chroma_settings() -> ChromaSettings:
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _collection_name(model_id: str) -> str:
+    return "keel-" + re.sub(r"[^a-zA-Z0-9._-]", "-", model_id).strip("-._")[:60]
+
+
+def open_client(settings: Settings) -> chromadb.ClientAPI:
+    """A Chroma client: server mode if ``chroma_url`` is set, else embedded under the data directory."""
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=_chroma_settings(),
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"Chroma server at {settings.chroma_url} is unreachable: {exc}") from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
+
+
+class ChunkStore:
+    """Chunks and their vectors in Chroma."""
+
+    def __init__(self, settings: Settings, model_id: str, client: chromadb.ClientAPI | None = None) -> None:
+        self._client = client or open_client(settings)
+        try:
+            self._collection = self._client.get_or_create_collection(
+                _collection_name(model_id),
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+                metadata={"embedding_model": model_id},
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"Chroma is unavailable: {exc}") from exc
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        for start in range(0, len(chunks), ADD_BATCH):
+            part = chunks[start : start + ADD_BATCH]
+            self._collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors[start : start + ADD_BATCH].tolist(),
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+            )
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), ADD_BATCH):
+            self._collection.delete(ids=list(ids[start : start + ADD_BATCH]))
+
+    def ids_for_source(self, source: str) -> list[str]:
+        return self._collection.get(where={"source": source}, include=[])["ids"]
+
+    def sources(self) -> dict[str, StoredSource]:
+        """Every stored source with its hash, collection and chunk count."""
+        found: dict[str, StoredSource] = {}
+        counts: dict[str, int] = {}
+        for _, _, meta in self.iter_chunks(include_text=False):
+            source = str(meta["source"])
+            counts[source] = counts.get(source, 0) + 1
+            if source not in found:
+                found[source] = StoredSource(
+                    source=source,
+                    title=str(meta.get("title", "")),
+                    collection=str(meta.get("collection", "")),
+                    content_hash=str(meta.get("content_hash", "")),
+                    chunks=0,
+                    ingested_at=str(meta.get("ingested_at", "")),
+                )
+        return {s: StoredSource(**{**v.__dict__, "chunks": counts[s]}) for s, v in found.items()}
+
+    def iter_chunks(self, include_text: bool = True, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
+        """Every stored chunk as (id, text, metadata), in pages."""
+        include = ["metadatas", "documents"] if include_text else ["metadatas"]
+        offset = 0
+        while True:
+            batch = self._collection.get(include=include, limit=page, offset=offset)
+            ids = batch["ids"]
+            if not ids:
+                return
+            docs = batch.get("documents") or [""] * len(ids)
+            yield from zip(ids, docs, batch["metadatas"], strict=True)
+            offset += len(ids)
+
+    def query(self, vector: np.ndarray, k: int, collections: Sequence[str] | None = None) -> list[DenseMatch]:
+        if k <= 0 or self.count() == 0:
+            return []
+        where = None
+        if collections:
+            where = {"collection": {"$in": list(collections)}}
+        try:
+            result = self._collection.query(
+                query_embeddings=[vector.tolist()],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"Chroma query failed: {exc}") from exc
+        return [
+            DenseMatch(chunk_id=i, similarity=1.0 - float(d), text=t or "", metadata=m or {})
+            for i, d, t, m in zip(
+                result["ids"][0],
+                result["distances"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                strict=True,
+            )
+        ]
+
+    def get(self, ids: Sequence[str]) -> dict[str, tuple[str, dict]]:
+        if not ids:
+            return {}
+        got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            i: (t or "", m or {})
+            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }

@@ -1,0 +1,67 @@
+"""The values that flow through the knowledge base: documents in, chunks stored, hits out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded source, normalised to Markdown: ``#`` headings mark its sections.
+
+    ``source`` (a path or URL) is the identity used for incremental ingest and removal.
+    """
+
+    source: str
+    title: str
+    text: str
+    kind: str  # markdown, text, html, pdf, docx, csv, url
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document with the heading path it sits under (e.g. ``Benefits > Parental leave``)."""
+
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    section: str
+    collection: str
+    content_hash: str  # hash of the whole source document: unchanged sources are skipped
+    ordinal: int
+    ingested_at: str = ""
+    flags: str = ""  # comma-separated markers set at ingest (e.g. 'injection' from the guards)
+
+    def metadata(self) -> dict[str, str | int]:
+        data = asdict(self)
+        data.pop("text")
+        data.pop("chunk_id")
+        return data
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the rank it had in each retriever (0 = not found)."""
+
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    section: str
+    collection: str
+    score: float
+    dense_score: float = 0.0
+    dense_rank: int = 0
+    bm25_rank: int = 0
+    flags: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def indexed_text(text: str, title: str, section: str) -> str:
+    """What the embedder and BM25 see for a chunk: its title and heading path give it context."""
+    heading = " > ".join(part for part in (title, section) if part)
+    return f"{heading}\n{text}" if heading else text
