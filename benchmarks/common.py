@@ -65,6 +65,11 @@ def _chunk(chunk_id: str, text: str, source: str, title: str, section: str, coll
     return Chunk(chunk_id, text, source, title, section, collection, digest, 0)
 
 
+def _jsonl(path: Path) -> list[dict]:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def load_clapnq(folder: Path) -> EvalSet:
     """All 600 passages (answerable and unanswerable rows) as knowledge; the 300 answerable questions.
 
@@ -72,8 +77,9 @@ def load_clapnq(folder: Path) -> EvalSet:
     question counts as found when either copy is retrieved, since they cannot be told apart.
     """
     base = folder / "qa" / "clapnq"
-    rows = [json.loads(line) for name in ("answerable", "unanswerable") for line in open(base / f"{name}.jsonl")]
-    answerable = {json.loads(line)["id"] for line in open(base / "answerable.jsonl")}
+    answerable_rows = _jsonl(base / "answerable.jsonl")
+    rows = answerable_rows + _jsonl(base / "unanswerable.jsonl")
+    answerable = {row["id"] for row in answerable_rows}
     chunks, by_content = [], {}
     for row in rows:
         passage = row["passages"][0]
@@ -186,9 +192,7 @@ def machine_info() -> dict[str, object]:
         "cpu_count": os.cpu_count(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "git_commit": _git_commit(),
-        "packages": {
-            p: _version(p) for p in ("chromadb", "bm25s", "onnxruntime", "tokenizers", "numpy", "PyStemmer")
-        },
+        "packages": {p: _version(p) for p in ("chromadb", "bm25s", "onnxruntime", "tokenizers", "numpy", "PyStemmer")},
     }
 
 

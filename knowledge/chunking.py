@@ -31,9 +31,7 @@ class _Section:
         return self.path[:-1]
 
 
-def chunk_document(
-    doc: Document, collection: str, *, chunk_size: int = 900, chunk_overlap: int = 120
-) -> list[Chunk]:
+def chunk_document(doc: Document, collection: str, *, chunk_size: int = 900, chunk_overlap: int = 120) -> list[Chunk]:
     """Split ``doc`` into chunks of at most ``chunk_size`` characters, numbered 0..n-1 in reading order."""
     content_hash = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)

@@ -117,9 +117,11 @@ _BLOCK_TAGS = {
 def html_to_markdown(data: bytes, charset: str | None = None) -> Converted:
     """Readable page text: headings become ``#`` headings, list items ``- ``, table rows ``a | b``."""
     soup = BeautifulSoup(data, "html.parser", from_encoding=charset)
+    page_title = _collapse(soup.title.get_text()) if soup.title else ""
     first_h1 = soup.find("h1")
-    title = _collapse(soup.title.get_text()) if soup.title else ""
-    title = title or (_collapse(first_h1.get_text()) if first_h1 else "")
+    heading = _collapse(first_h1.get_text()) if first_h1 else ""
+    # <title> often adds the site's name ("Leave - Intranet"); then the h1 alone is the cleaner title.
+    title = heading if heading and _is_decorated(page_title, heading) else page_title or heading
     for tag in soup.find_all(_DROPPED_TAGS):
         tag.decompose()
     for line_break in soup.find_all("br"):
@@ -133,6 +135,12 @@ def html_to_markdown(data: bytes, charset: str | None = None) -> Converted:
     if not text:
         raise UnreadableContent("no readable text in HTML")
     return Converted(title=title, text=text)
+
+
+def _is_decorated(page_title: str, heading: str) -> bool:
+    separator = r"\s*[-|–—·]\s*"
+    name = re.escape(heading)
+    return re.fullmatch(f"{name}|{name}{separator}.+|.+{separator}{name}", page_title, re.IGNORECASE) is not None
 
 
 def _walk_html(node: Tag, blocks: list[str], inline: list[str]) -> None:
@@ -268,12 +276,7 @@ def _mark_pdf_headings(text: str) -> str:
 
 def _pdf_heading_level(line: str, following: str) -> int:
     """2 or 3 for a short Title Case or numbered line followed by body text, else 0; errs towards text."""
-    if (
-        not (3 <= len(line) <= 70)
-        or len(line.split()) > 10
-        or line[-1] in ".,;:"
-        or _PAGE_FURNITURE.match(line)
-    ):
+    if not (3 <= len(line) <= 70) or len(line.split()) > 10 or line[-1] in ".,;:" or _PAGE_FURNITURE.match(line):
         return 0
     if not following or not (following[0].isupper() or following[0].isdigit() or following[0] in "•-*("):
         return 0
@@ -285,9 +288,7 @@ def _pdf_heading_level(line: str, following: str) -> int:
             return 0  # "1. ... 2. ..." is a numbered list, not two empty sections
         return 2 if depth == 1 else 3
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", line)
-    title_case = (
-        bool(words) and line[0].isupper() and all(word[0].isupper() for word in words if len(word) > 3)
-    )
+    title_case = bool(words) and line[0].isupper() and all(word[0].isupper() for word in words if len(word) > 3)
     return 2 if title_case else 0
 
 
@@ -301,9 +302,7 @@ def docx_to_markdown(data: bytes, charset: str | None = None) -> Converted:
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = [_docx_block(item) for item in document.iter_inner_content()]
-        styled_title = next(
-            (_collapse(p.text) for p in document.paragraphs if _is_title(p) and p.text.strip()), ""
-        )
+        styled_title = next((_collapse(p.text) for p in document.paragraphs if _is_title(p) and p.text.strip()), "")
         title = styled_title or _collapse(document.core_properties.title or "")
     except Exception as exc:  # a damaged zip or XML surfaces as many exception types
         raise UnreadableContent(f"corrupt DOCX: {_short(exc)}") from exc

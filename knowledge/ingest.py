@@ -82,7 +82,7 @@ class Ingester:
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         report = IngestReport()
-        sources, errors = discover(inputs)
+        sources, errors = discover(inputs, http=self.http)
         report.outcomes.extend(SourceOutcome(e.source, "failed", reason=e.reason) for e in errors)
         stored = self.store.sources()
         pending: list[tuple[str, list[Chunk], StoredSource | None]] = []

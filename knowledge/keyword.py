@@ -3,6 +3,12 @@
 The index is rebuilt from the chunk store after every ingest or removal and saved under
 ``KEEL_HOME/bm25``, together with the ids it covers and a fingerprint of them, so a search can tell
 when the index no longer matches the store (e.g. another process ingested) and rebuild it.
+
+Tokenisation: lower case, English stopwords removed, Snowball (PyStemmer) English stems, so "leaves",
+"leave" and "leaving" match. A chunk's heading path (document title and section) is indexed
+``HEADING_WEIGHT`` times: a simple stand-in for BM25F field weights, since a question usually names
+the topic a heading names (FAQ questions, policy section titles). The weight was chosen on the tuning
+half of the benchmark questions (benchmarks/retrieval.py).
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ import Stemmer
 
 _STEMMER = Stemmer.Stemmer("english")
 META_FILE = "keel-index.json"
+HEADING_WEIGHT = 3
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Saved with the index: an index written under other settings is rebuilt rather than trusted.
+SCHEME = f"bm25s-lucene-k1={BM25_K1}-b={BM25_B}-stem=english-stop=en-headings={HEADING_WEIGHT}"
 
 
 def fingerprint(ids: Sequence[str]) -> str:
@@ -29,6 +40,23 @@ def fingerprint(ids: Sequence[str]) -> str:
         digest.update(chunk_id.encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def keyword_text(text: str, title: str, section: str, heading_weight: int = HEADING_WEIGHT) -> str:
+    """What BM25 indexes for a chunk: its heading path repeated ``heading_weight`` times, then the text."""
+    heading = " > ".join(part for part in (title, section) if part)
+    if not heading or heading_weight <= 0:
+        return text
+    return "\n".join([heading] * heading_weight + [text])
+
+
+def saved_stamp(folder: Path) -> tuple[int, ...] | None:
+    """Identifies the saved index on disk (a save replaces the file), or None if there is none."""
+    try:
+        stat = (folder / META_FILE).stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def _tokenizer() -> bm25s.tokenization.Tokenizer:
@@ -48,39 +76,64 @@ class KeywordIndex:
         self.ids = ids
         self.collections = np.array(collections, dtype=object)
         self.fingerprint = fingerprint(ids)
+        self.position = {chunk_id: n for n, chunk_id in enumerate(ids)}
         self._retriever = retriever
         self._tokenizer = tokenizer
+        self._masks: dict[tuple[str, ...], np.ndarray | None] = {}
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str], collections: list[str]) -> KeywordIndex:
         tokenizer = _tokenizer()
         if not ids:
             return cls([], [], None, tokenizer)
-        tokens = tokenizer.tokenize(texts, return_as="tuple", show_progress=False)  # str vocab: saveable
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        # The tuple form carries the tokenizer's string vocabulary, which bm25s saves as JSON.
+        tokens = tokenizer.tokenize(texts, return_as="tuple", update_vocab=True, show_progress=False)
+        tokens = bm25s.tokenization.Tokenized(ids=tokens.ids, vocab=dict(tokens.vocab))
+        retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         retriever.index(tokens, show_progress=False)
         return cls(ids, collections, retriever, tokenizer)
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def known_collections(self) -> frozenset[str]:
+        return frozenset(self.collections.tolist())
+
+    def scores(self, query: str, collections: Sequence[str] | None = None) -> np.ndarray:
+        """The BM25 score of every chunk (aligned with ``ids``; 0 outside ``collections``)."""
+        if self._retriever is None:
+            return np.zeros(0, dtype=np.float32)
+        query_ids = self._tokenizer.tokenize([query], return_as="ids", update_vocab=False, show_progress=False)
+        empty = self._tokenizer.word_to_id.get("")  # what a query of only stopwords becomes: no match
+        vocabulary = self._retriever.unique_token_ids_set
+        known = [i for i in (query_ids[0] if query_ids else []) if i in vocabulary and i != empty]
+        if not known:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return self._retriever.get_scores(known, weight_mask=self._mask(collections))
+
+    def top(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ``k`` best (chunk id, score) pairs of a score array, best first; zero scores left out."""
+        k = min(k, len(scores))
+        if k <= 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        best = best[np.lexsort((best, -scores[best]))]  # by score, ties by position: deterministic
+        return [(self.ids[n], float(scores[n])) for n in best if scores[n] > 0]
+
     def search(self, query: str, k: int, collections: Sequence[str] | None = None) -> list[tuple[str, float]]:
         if self._retriever is None or k <= 0:
             return []
-        query_ids = self._tokenizer.tokenize(
-            [query], return_as="ids", update_vocab=False, show_progress=False
-        )
-        if not query_ids or not query_ids[0]:
-            return []
-        mask = None
-        if collections:
-            mask = np.isin(self.collections, list(collections)).astype(np.float32)
-            if not mask.any():
-                return []
-        docs, scores = self._retriever.retrieve(
-            query_ids, k=min(k, len(self.ids)), show_progress=False, weight_mask=mask, n_threads=1
-        )
-        return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        return self.top(self.scores(query, collections), k)
+
+    def _mask(self, collections: Sequence[str] | None) -> np.ndarray | None:
+        if not collections:
+            return None
+        key = tuple(sorted(set(collections)))
+        if key not in self._masks:  # built once per scope: np.isin over every chunk is not free
+            mask = np.isin(self.collections, list(key)).astype(np.float32)
+            self._masks[key] = None if mask.all() else mask
+        return self._masks[key]
 
     def save(self, folder: Path) -> None:
         """Write atomically: a reader never sees half an index."""
@@ -89,7 +142,12 @@ class KeywordIndex:
         if self._retriever is not None:
             self._retriever.save(str(staging), show_progress=False)
             self._tokenizer.save_vocab(str(staging))
-        meta = {"ids": self.ids, "collections": self.collections.tolist(), "fingerprint": self.fingerprint}
+        meta = {
+            "ids": self.ids,
+            "collections": self.collections.tolist(),
+            "fingerprint": self.fingerprint,
+            "scheme": SCHEME,
+        }
         (staging / META_FILE).write_text(json.dumps(meta))
         old = folder.with_name(folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -103,6 +161,8 @@ class KeywordIndex:
         """The saved index, or None if there is none or it cannot be read (it is then rebuilt)."""
         try:
             meta = json.loads((folder / META_FILE).read_text())
+            if meta.get("scheme") != SCHEME:
+                return None
             tokenizer = _tokenizer()
             retriever = None
             if meta["ids"]:

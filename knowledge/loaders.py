@@ -20,9 +20,7 @@ import httpx
 from knowledge.converters import CONVERTERS, UnreadableContent
 from knowledge.types import Document
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
-    {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".csv"}
-)
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".csv"})
 FORMAT_BY_SUFFIX = {
     ".md": "markdown",
     ".markdown": "markdown",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli import answers as answer_commands
 from bot.cli import knowledge as knowledge_commands
+from bot.cli import serve as serve_commands
 
 app = typer.Typer(
     name="keel",
@@ -15,6 +17,8 @@ app = typer.Typer(
 )
 
 knowledge_commands.register(app)
+answer_commands.register(app)
+serve_commands.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry

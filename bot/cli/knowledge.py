@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import knowledge
 from bot.cli.output import console, fail, print_json
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import IngestReport
 from knowledge.store import StoreUnavailable
+
+SAMPLES = Path(knowledge.__file__).resolve().parent / "samples"
 
 CollectionOption = Annotated[
     str | None,
@@ -30,12 +34,18 @@ def register(app: typer.Typer) -> None:
 
 
 def ingest(
-    inputs: Annotated[list[str], typer.Argument(help="Files, folders, http(s) URLs or sitemap.xml URLs.")],
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Files, folders, http(s) URLs or sitemap.xml URLs.")
+    ] = None,
+    samples: Annotated[bool, typer.Option("--samples", help="Also ingest the bundled sample handbook.")] = False,
     collection: CollectionOption = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove stored sources that are gone.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load documents into the knowledge base (incremental: unchanged sources are skipped)."""
+    inputs = [*(inputs or []), *([str(SAMPLES)] if samples else [])]
+    if not inputs:
+        fail("Nothing to ingest: name files, folders or URLs, or pass --samples.", code=2)
     kb = KnowledgeBase()
     try:
         with Progress(
@@ -67,9 +77,7 @@ def ingest(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many passages.")] = 5,
-    collection: Annotated[
-        list[str] | None, typer.Option("--collection", "-c", help="Limit to collections.")
-    ] = None,
+    collection: Annotated[list[str] | None, typer.Option("--collection", "-c", help="Limit to collections.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Find the passages that best match a query (hybrid: dense + BM25)."""
@@ -79,10 +87,7 @@ def search(
         fail(str(exc))
     if as_json:
         print_json(
-            [
-                {k_: h.to_json()[k_] for k_ in ("source", "title", "section", "chunk_id", "score", "text")}
-                for h in hits
-            ]
+            [{k_: h.to_json()[k_] for k_ in ("source", "title", "section", "chunk_id", "score", "text")} for h in hits]
         )
         return
     if not hits:

@@ -165,6 +165,7 @@ AMBIGUOUS = frozenset(
         "ten",
     ]
 )
+CONTRACTIONS = frozenset("i'm i'd i've i'll it's that's he's she's let's don't can't we're you're".split())
 HONORIFICS = frozenset(
     [
         "mr",
@@ -211,8 +212,9 @@ PARTICLES = frozenset(
 # Cues a name often follows: "my name is", "Name:", "Dear", "ask", "cc", "by" ...
 CUE_BEFORE = re.compile(
     r"(?:\b(?:name\s+is|name's|named|called|dear|hi|hello|hey|thanks|thank\s+you|cc|ask|contact|"
-    r"from|by|with|to|for|under|says|said|told|this\s+is|i\s+am|i'm|user|patient|employee|manager)"
-    r"|name\s*:|signed\s*:)\s*$",
+    r"from|by|with|to|for|under|says|said|told|this\s+is|i\s+am|i'm|user|patient|employee|manager|"
+    r"mr|mrs|ms|miss|mx|dr|prof|sir|madam|call\s+me|calls\s+me|known\s+as)\.?"
+    r"|name\s*[:?]|signed\s*:)\s*$",
     re.I,
 )
 SURNAME_ENDINGS = re.compile(
@@ -223,9 +225,21 @@ SURNAME_ENDINGS = re.compile(
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?:(?<=\b[A-Z])\.)?", re.UNICODE)
 
 
+STREET_WORD = re.compile(
+    r"street|avenue|road|lane|drive|court|rua|via|calle|avenida|rue|strasse|straße|weg|utca|ulica|katu",
+)
+# A capitalised word followed by one of these verbs is usually a person ("Shovda is very reliable").
+PERSON_VERB_AFTER = re.compile(
+    r"^(?:'s\s|’s\s)?\s*(?:is|was|has|had|will|would|said|says|shouted|told|asked|lives|lived|works|worked|"
+    r"spent|went|likes|loves|wants|wrote|sent|called|emailed|joined|left|began|started|became|died|married|"
+    r"replied|added|explained|noted)\b"
+)
+
+
 @dataclass(frozen=True)
 class NameLists:
     first: frozenset[str]
+    english_first: frozenset[str]
     last: frozenset[str]
     common: frozenset[str]
     vocabulary: frozenset[str]
@@ -235,12 +249,19 @@ class NameLists:
 def name_lists() -> NameLists:
     """Built once per process (about a second): Faker's names, English words, the embedder's vocabulary."""
     import faker.providers.person as person
+    from faker.providers.address.en_US import Provider as EnglishAddresses
     from faker.providers.lorem.en_US import Provider as EnglishWords
 
     first: set[str] = set()
     last: set[str] = set()
+    english_first: set[str] = set()
     for module in pkgutil.iter_modules(person.__path__):
         provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
+        if module.name.startswith("en"):
+            for attr in ("first_names", "first_names_male", "first_names_female"):
+                values = provider.__dict__.get(attr)
+                if isinstance(values, list | tuple | dict | set | frozenset):
+                    english_first.update(v.lower() for v in values if isinstance(v, str) and len(v) > 1)
         for attr, bucket in (
             ("first_names", first),
             ("first_names_male", first),
@@ -250,10 +271,14 @@ def name_lists() -> NameLists:
             values = provider.__dict__.get(attr)
             if isinstance(values, list | tuple | dict | set | frozenset):
                 bucket.update(v.lower() for v in values if isinstance(v, str) and len(v) > 1)
-    common = {w.lower() for w in EnglishWords.word_list} | STOPWORDS | AMBIGUOUS
+    places = {w.lower() for country in EnglishAddresses.countries for w in country.split()}
+    places |= {"africa", "europe", "asia", "america", "oceania", "antarctica", "arctic", "atlantic", "pacific"}
+    common = {w.lower() for w in EnglishWords.word_list} | STOPWORDS | AMBIGUOUS | places
     vocab = json.loads(TOKENIZER.read_text(encoding="utf-8"))["model"]["vocab"]
     vocabulary = {w for w in vocab if w.isalpha()}
-    return NameLists(frozenset(first), frozenset(last), frozenset(common), frozenset(vocabulary))
+    return NameLists(
+        frozenset(first), frozenset(english_first), frozenset(last), frozenset(common), frozenset(vocabulary)
+    )
 
 
 def find_person_names(text: str) -> list[tuple[int, int]]:
@@ -262,6 +287,62 @@ def find_person_names(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for run in _capitalised_runs(text):
         spans.extend(_names_in_run(text, run, lists))
+    spans.extend(_lower_case_after_cue(text, lists))
+    spans.extend(_coordinated(text, lists))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+_STRONG_CUE = re.compile(r"\b(?:my name is|name is|call me|calls me|i'm|i am|this is|name:)\s+", re.I)
+_COORDINATED = re.compile(
+    r"\b[A-Z][\w'’-]+(?:,\s[A-Z][\w'’-]+)*,?\sand\s[A-Z][\w'’-]+\b"
+    r"|\b[a-z][\w'’-]+(?:,\s[a-z][\w'’-]+){1,},?\sand\s[a-z][\w'’-]+\b"
+)
+
+
+def _lower_case_after_cue(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    """Names typed in lower case, caught only right after "my name is", "call me", "I'm" ..."""
+    spans = []
+    for cue in _STRONG_CUE.finditer(text):
+        start = end = cue.end()
+        for word in re.finditer(r"[^\W\d_]+", text[start : start + 60]):
+            w = word.group(0)
+            if not w.islower() or w in lists.common or w in STOPWORDS:
+                break
+            if not (w in lists.first or w in lists.last):
+                break
+            if text[end : start + word.start()].strip():
+                break  # only spaces between the words of one name
+            end = start + word.end()
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def _coordinated(text: str, lists: NameLists) -> list[tuple[int, int]]:
+    """Surnames listed together ("Morrison, Rogers and Torres") are people when each looks like a name."""
+    spans = []
+    for match in _COORDINATED.finditer(text):
+        items = [(m.start() + match.start(), m.group(0)) for m in re.finditer(r"[\w'’-]+", match.group(0))]
+        items = [(start, w) for start, w in items if w != "and"]
+        words_ = [w.lower().removesuffix("'s") for _, w in items]
+        if match.group(0)[0].islower():
+            # lower-case lists ("adam, kristina and chad") only when every item is a common English first name
+            if all(w in lists.english_first and w not in lists.common for w in words_):
+                spans.extend((start, start + len(w)) for start, w in items)
+            continue
+        name_like = all(
+            w not in lists.common and (w in lists.first or w in lists.last or w not in lists.vocabulary)
+            for w in words_
+        )
+        if name_like and any(w in lists.last or w not in lists.vocabulary for w in words_):
+            spans.extend((start, start + len(w)) for start, w in items)
     return spans
 
 
@@ -274,7 +355,7 @@ def _capitalised_runs(text: str) -> list[list[tuple[int, str]]]:
         word = match.group(0)
         in_name = word[0].isupper() or (word.lower() in PARTICLES and bool(current))
         joined = previous_end >= 0 and text[previous_end : match.start()] in (" ", "  ", "\t")
-        if in_name and (joined or not current):
+        if in_name and (joined or not current) and not (current and current[-1][1].endswith(("'s", "’s"))):
             current.append((match.start(), word))
         else:
             if current:
@@ -293,7 +374,12 @@ def _names_in_run(text: str, tokens: list[tuple[int, str]], lists: NameLists) ->
         word = tokens[0][1].rstrip(".").lower()
         if word in HONORIFICS:
             cue = True
-        elif not (word in STOPWORDS or word in PARTICLES or word in lists.common and word not in lists.first):
+        elif not (
+            word in STOPWORDS
+            or word in PARTICLES
+            or word.replace("’", "'") in CONTRACTIONS
+            or (word in lists.common and word not in lists.first)
+        ):
             break
         tokens = tokens[1:]
     while tokens and tokens[-1][1].rstrip(".").lower() in PARTICLES | STOPWORDS:
@@ -304,23 +390,38 @@ def _names_in_run(text: str, tokens: list[tuple[int, str]], lists: NameLists) ->
     cue = cue or bool(CUE_BEFORE.search(text[max(0, start - 24) : start]))
     last = tokens[-1][1]
     end = tokens[-1][0] + len(last) - (2 if last.endswith(("'s", "’s")) else 0)
+    followed_by_verb = bool(PERSON_VERB_AFTER.match(text[end : end + 16]))
+    if any(len(t.rstrip(".")) > 1 and t.isupper() for _, t in tokens):
+        return []  # acronyms (GB, ATM) are not names
     names = [t for _, t in tokens if not _is_initial(t) and t.lower() not in PARTICLES]
     if not names or len(names) > 4:
         return []
-    if _looks_like_name(names, cue, lists):
+    if len(names) >= 2 and any(_is_initial(t) for _, t in tokens[1:-1]):
+        cue = True  # "Hanne I. Kreutzmann": a middle initial marks a name
+    if _looks_like_name(names, cue or followed_by_verb, followed_by_verb, lists):
         return [(start, end)]
+    if len(names) > 2 and tokens[0][1].rstrip(".").lower() in lists.vocabulary:
+        # "Producer Liviana Palerma": a capitalised title before the name; try the rest of the run.
+        return _names_in_run(text, tokens[1:], lists)
     return []
 
 
-def _looks_like_name(names: list[str], cue: bool, lists: NameLists) -> bool:
+def _looks_like_name(names: list[str], cue: bool, verb: bool, lists: NameLists) -> bool:
     words_ = [n.strip(".,;:!?'’").removesuffix("'s").removesuffix("’s").lower() for n in names]
     if any(w in lists.common and w not in lists.first and w not in lists.last for w in words_):
         return False  # "Tube Snake Boogie", "New York Times": ordinary words inside
+    if any(STREET_WORD.fullmatch(w) for w in words_):
+        return False  # "Rua", "Via", "Calle": part of an address
     if len(words_) == 1:
         word = words_[0]
         if cue:
-            return word not in lists.common or word in lists.first or word in lists.last
-        return word in lists.first and word not in lists.common
+            return word in lists.first or word in lists.last or word not in lists.vocabulary
+        if word in lists.common:
+            return False
+        known = word in lists.english_first or (word in lists.first and word not in lists.vocabulary)
+        return known or (verb and word not in lists.vocabulary)
+    if words_[0] in lists.english_first and words_[0] not in AMBIGUOUS:
+        return True  # "Michael Busch": a common English first name and no ordinary word after it
     known_first = words_[0] in lists.first and words_[0] not in AMBIGUOUS
     name_like = [
         w in lists.first or w in lists.last or w not in lists.vocabulary or bool(SURNAME_ENDINGS.search(w))
@@ -330,6 +431,8 @@ def _looks_like_name(names: list[str], cue: bool, lists: NameLists) -> bool:
         return True
     if words_[-1] in lists.last and all(name_like):
         return True
+    if len(words_) <= 3 and all(w not in lists.vocabulary for w in words_):
+        return True  # two or three rare capitalised words in a row: "Gyala Antall"
     return cue and all(name_like)
 
 

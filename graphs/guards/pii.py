@@ -26,10 +26,10 @@ class Entity:
 EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b"
 )
-CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d-])")
+CARD = re.compile(r"(?<![\d+-])(?:\d[ -]?){11,18}\d(?![\d-])")
 SSN = re.compile(r"(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-])")
 SSN_CONTEXT = re.compile(r"\b(?:ssn|social security|social-security|tax id|taxpayer)\b", re.I)
-IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}\b")
+IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,3})?)\b")
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f:]*)(?![\w:])")
 PHONE = re.compile(
@@ -37,19 +37,23 @@ PHONE = re.compile(
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?(?![\w])",
     re.I,
 )
-DATE_LIKE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
+DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}\b|\b\d{1,2}[-./]\d{1,2}[-./]\d{4}")
 STREET_WORDS = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|square|sq|terrace|"
     r"parkway|pkwy|highway|hwy|circle|cir|trail|alley|crescent|close|row|gardens|grove|hill|park|plaza|"
     r"strasse|straße|str|gasse|weg|allee|platz|gatan|gata|vägen|vej|veien|gade|katu|tie|straat|laan|"
     r"rue|via|viale|calle|avenida|rua|ulica|utca|út|cesta|iela|gatve|tee|vei|carrer|rambla|quai|chemin"
 )
+_UNIT = r"(?i:apt|apartment|suite|ste|unit|flat|floor)\.?\s*#?\s*\d+\w*"
 ADDRESS = re.compile(
-    rf"\b\d{{1,6}}[A-Za-z]?\s+(?:[A-ZÀ-Þ][\w'’.-]*\s+){{0,4}}(?:{STREET_WORDS})\b\.?"
-    rf"(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|floor)\.?\s*#?\s*\w+)?"
-    rf"|\b[A-ZÀ-Þ][\w'’-]*(?:{STREET_WORDS})\s+\d{{1,5}}[A-Za-z]?\b"
-    rf"(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|floor)\.?\s*#?\s*\w+)?",
-    re.I,
+    # 12 Main Street / 12 Rue de la Paix, Apt 3
+    rf"\b\d{{1,6}}[A-Za-z]?\s+(?:[A-ZÀ-Þ][\w'’.-]*\s+){{1,4}}(?i:{STREET_WORDS})\b\.?(?:,?\s*{_UNIT})?"
+    # 20789 Allika 46 / 233 Erzsébet tér 19. (house number, street name, number: many European formats)
+    rf"|\b\d{{1,6}}\s+(?:[A-ZÀ-Þ][\w'’-]*\.?\s+){{1,3}}(?:[a-zà-þ]{{1,3}}\.?\s+)?\d{{1,5}}[A-Za-z]?\b\.?"
+    # Søndergade 52 / Kiannonkatu 98
+    rf"|\b[A-ZÀ-Þ][\w'’-]*(?i:{STREET_WORDS})\s+\d{{1,5}}[A-Za-z]?\b"
+    # P.O. Box 12 / PSC 1437, Box 3833 / Suite 501
+    rf"|\b(?:P\.?\s?O\.?\s?Box|PSC\s+\d+,?\s+Box)\s+\d+|\b{_UNIT}"
 )
 
 
@@ -116,11 +120,15 @@ def _phones(text: str) -> Iterable[Entity]:
     for m in PHONE.finditer(text):
         value = m.group(0)
         digits = re.sub(r"\D", "", re.split(r"(?i)x|ext", value)[0])
-        if not 7 <= len(digits) <= 15 or DATE_LIKE.match(value.strip()):
+        if not 7 <= len(digits) <= 15 or DATE_LIKE.search(value):
             continue
-        grouped = bool(re.search(r"[\s.()-]", value)) or value.startswith("+")
-        if not grouped and len(digits) not in (10, 11):
+        groups = re.findall(r"\d+", value)
+        if len(groups) == 1 and len(digits) not in (10, 11) and not value.startswith("+"):
             continue  # a bare run of digits is an ID more often than a phone number
+        if len(groups) == 2 and not value.startswith(("+", "(")):
+            house_number = re.match(r"[ \t]+[A-ZÀ-Þ]", text[m.end() : m.end() + 3])
+            if house_number or ("-" in value and len(groups[0]) != 3 and len(digits) < 10):
+                continue  # "3378 217 Lovers Lane" is a house number; "3610-114" a postcode
         yield Entity("PHONE", m.start(), m.end(), value)
 
 

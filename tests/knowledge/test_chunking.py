@@ -70,9 +70,7 @@ def test_a_short_introduction_joins_its_first_subsection():
 
 
 def test_small_sections_do_not_join_a_section_under_another_parent():
-    text = (
-        f"# Leave\n\n## Sick leave\n{SICK}\n\n### Notes\nCall HR.\n\n# Expenses\n\n## Receipts\n{PARENTAL}\n"
-    )
+    text = f"# Leave\n\n## Sick leave\n{SICK}\n\n### Notes\nCall HR.\n\n# Expenses\n\n## Receipts\n{PARENTAL}\n"
     chunks = chunk_document(doc(text, title="Handbook"), "hr")
     assert [(c.section, c.text) for c in chunks] == [
         ("Leave > Sick leave", SICK),
@@ -113,9 +111,7 @@ def test_chunk_ids_are_deterministic_and_depend_on_source_content_and_position()
     expected_hash = hashlib.sha256(LEAVE.encode()).hexdigest()
     assert {c.content_hash for c in first} == {expected_hash}
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
-    assert (
-        first[0].chunk_id == hashlib.sha256(f"/kb/leave.md\x00{expected_hash}\x000".encode()).hexdigest()[:24]
-    )
+    assert first[0].chunk_id == hashlib.sha256(f"/kb/leave.md\x00{expected_hash}\x000".encode()).hexdigest()[:24]
     assert all(re.fullmatch(r"[0-9a-f]{24}", c.chunk_id) for c in first)
     assert len({c.chunk_id for c in first}) == len(first)
     assert not {c.chunk_id for c in edited} & {c.chunk_id for c in first}

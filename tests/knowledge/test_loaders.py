@@ -294,8 +294,7 @@ def test_folders_are_walked_recursively_skipping_hidden_build_and_unsupported_fi
     sources, errors = discover([str(root)])
     assert errors == []
     assert sources == [
-        str(root / name)
-        for name in ["a.txt", "b.md", "sub/d.docx", "sub/e.CSV", "sub/page.htm", "sub/deeper/c.pdf"]
+        str(root / name) for name in ["a.txt", "b.md", "sub/d.docx", "sub/e.CSV", "sub/page.htm", "sub/deeper/c.pdf"]
     ]
 
 
@@ -342,3 +341,16 @@ def test_every_supported_suffix_is_discovered(tmp_path):
         (tmp_path / f"file{suffix}").write_text("x")
     sources, _ = discover([str(tmp_path)])
     assert {Path(source).suffix for source in sources} == SUPPORTED_SUFFIXES
+
+
+def test_the_site_name_in_an_html_title_is_dropped_when_the_h1_names_the_page(tmp_path):
+    for page_title in ["Leave policy | Acme Intranet", "Acme Intranet - Leave policy", "leave policy"]:
+        path = tmp_path / "leave.html"
+        path.write_text(f"<title>{page_title}</title><h1>Leave policy</h1><p>25 days.</p>")
+        assert load_one(path).title == "Leave policy"
+
+
+def test_a_page_title_that_merely_starts_like_the_h1_is_kept(tmp_path):
+    path = tmp_path / "travel.html"
+    path.write_text("<title>Travel policy</title><h1>Travel</h1><p>Trains first.</p>")
+    assert load_one(path).title == "Travel policy"

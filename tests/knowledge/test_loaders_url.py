@@ -28,9 +28,7 @@ class Site:
     routes: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, user agent)
 
-    def add(
-        self, path: str, body: bytes | str, content_type: str = "text/html", status: int = 200, **headers: str
-    ):
+    def add(self, path: str, body: bytes | str, content_type: str = "text/html", status: int = 200, **headers: str):
         data = body.encode() if isinstance(body, str) else body
         self.routes[path] = (status, {"Content-Type": content_type, **headers}, data)
 
@@ -55,9 +53,7 @@ def make_handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     for _ in range(BIG // 65536):
                         self.wfile.write(b"a" * 65536)
                 return
-            status, headers, body = site.routes.get(
-                self.path, (404, {"Content-Type": "text/plain"}, b"not found")
-            )
+            status, headers, body = site.routes.get(self.path, (404, {"Content-Type": "text/plain"}, b"not found"))
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -109,10 +105,7 @@ def test_the_content_type_decides_the_format(site):
     site.add("/raw/readme.md", "# Readme\nHello.", "text/plain")  # raw Markdown is often served as text
     site.add("/report", pdf_bytes([["Quarterly Report", "Revenue grew by 5 percent."]]), "application/pdf")
     site.add("/latin1", "Caf\xe9 opens at eight.".encode("latin-1"), "text/plain; charset=iso-8859-1")
-    docs = {
-        path: load(f"{site.url}{path}")[0]
-        for path in ["/guide", "/notes", "/raw/readme.md", "/report", "/latin1"]
-    }
+    docs = {path: load(f"{site.url}{path}")[0] for path in ["/guide", "/notes", "/raw/readme.md", "/report", "/latin1"]}
     assert {path: doc.extra["format"] for path, doc in docs.items()} == {
         "/guide": "markdown",
         "/notes": "text",
@@ -204,9 +197,7 @@ def test_a_callers_client_is_used(site):
 
 def urlset(*urls: str) -> str:
     entries = "".join(f"<url><loc>{url}</loc></url>" for url in urls)
-    return (
-        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
-    )
+    return f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
 
 
 def sitemapindex(*urls: str) -> str:
@@ -220,12 +211,8 @@ def sitemapindex(*urls: str) -> str:
 def test_a_sitemap_index_expands_through_nested_sitemaps_to_pages_that_load(site):
     site.add("/handbook.html", HANDBOOK)
     site.add("/guide.md", "# Guide\nRead me.", "text/markdown")
-    site.add(
-        "/sitemap_index.xml", sitemapindex(f"{site.url}/maps/pages-sitemap.xml", "/maps/gone.xml"), "text/xml"
-    )
-    site.add(
-        "/maps/pages-sitemap.xml", urlset(f"{site.url}/handbook.html", "/guide.md", "/missing"), "text/xml"
-    )
+    site.add("/sitemap_index.xml", sitemapindex(f"{site.url}/maps/pages-sitemap.xml", "/maps/gone.xml"), "text/xml")
+    site.add("/maps/pages-sitemap.xml", urlset(f"{site.url}/handbook.html", "/guide.md", "/missing"), "text/xml")
     sources, errors = discover([f"{site.url}/sitemap_index.xml", f"{site.url}/handbook.html"])
     assert sources == [f"{site.url}/handbook.html", f"{site.url}/guide.md", f"{site.url}/missing"]
     assert [(error.source, error.reason) for error in errors] == [(f"{site.url}/maps/gone.xml", "HTTP 404")]

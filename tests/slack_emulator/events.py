@@ -90,9 +90,7 @@ class EventPayloads:
         """An app_mention; the bot's mention is put before ``text`` when missing (Slack's always has it)."""
         if f"<@{ids.BOT_USER_ID}>" not in text:
             text = f"<@{ids.BOT_USER_ID}> {text}"
-        return self.event_callback(
-            self._typed_message("app_mention", text, user, channel, ts, thread_ts), event_id
-        )
+        return self.event_callback(self._typed_message("app_mention", text, user, channel, ts, thread_ts), event_id)
 
     def event_message_im(
         self,

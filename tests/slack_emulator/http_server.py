@@ -22,9 +22,7 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
         parsed = json.loads(body.decode("utf-8"))
         return parsed if isinstance(parsed, dict) else {}
     if kind == "multipart/form-data":
-        message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-        )
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
         fields: dict[str, Any] = {}
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
@@ -42,7 +40,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # tests read the call record instead of access logs
 
     def do_GET(self) -> None:
@@ -84,9 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, headers: dict[str, str], body: dict[str, Any]) -> None:
         self._send(status, "application/json; charset=utf-8", json.dumps(body).encode("utf-8"), headers)
 
-    def _send(
-        self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None
-    ) -> None:
+    def _send(self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -101,8 +97,9 @@ class HttpServer:
 
     def __init__(self) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
+        # A short poll interval: shutdown() waits for it, once per test.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="slack-emulator-http", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="slack-emulator-http", daemon=True
         )
 
     @property

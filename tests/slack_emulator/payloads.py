@@ -16,7 +16,23 @@ from typing import Any
 from .events import EventPayloads, dm_channel, rich_text
 from .interactions import InteractionPayloads
 
-__all__ = ["Payloads", "dm_channel", "envelope_type_for", "rich_text"]
+__all__ = [
+    "Payloads",
+    "assistant_thread_started",
+    "block_action",
+    "dm_channel",
+    "envelope_type_for",
+    "event_app_mention",
+    "event_callback",
+    "event_message_channel",
+    "event_message_im",
+    "feedback_buttons_action",
+    "reaction_added",
+    "rich_text",
+    "slash_command",
+    "url_verification",
+    "view_submission",
+]
 
 
 def envelope_type_for(payload: dict[str, Any]) -> str:

@@ -11,20 +11,20 @@ assert on; ``fail_next`` makes the next calls of a method fail the ways Slack fa
 
 from __future__ import annotations
 
-import contextlib
 import copy
+import time
 from collections.abc import Callable
 from typing import Any
 
 from . import ids
 from .delivery import Delivery, sign_and_post
 from .http_server import HttpServer
+from .ingest import apply_payload
 from .payloads import Payloads, envelope_type_for, rich_text
 from .records import Ack, Call
 from .socket_mode import SocketModeServer, envelope
 from .web_api import WebApi
-from .web_chat import add_reaction
-from .workspace import ApiError, TokenInfo, Workspace, token_kind
+from .workspace import TokenInfo, Workspace, token_kind
 
 INTERACTIVE_WITH_RESPONSE = ("view_submission", "block_suggestion")
 
@@ -87,73 +87,16 @@ class SlackEmulator:
         return self.workspace.add_channel(channel_id, name, **fields)
 
     def add_usergroup(
-        self,
-        usergroup_id: str,
-        handle: str,
-        users: list[str],
-        name: str | None = None,
-        disabled: bool = False,
+        self, usergroup_id: str, handle: str, users: list[str], name: str | None = None, disabled: bool = False
     ) -> dict[str, Any]:
-        group = {
-            "id": usergroup_id,
-            "team_id": ids.TEAM_ID,
-            "is_usergroup": True,
-            "is_subteam": True,
-            "name": name or handle.replace("-", " ").title(),
-            "description": "",
-            "handle": handle,
-            "is_external": False,
-            "date_create": 1700000000,
-            "date_update": 1700000000,
-            "date_delete": 1700000001 if disabled else 0,
-            "auto_type": None,
-            "created_by": "U0CREATOR",
-            "updated_by": "U0CREATOR",
-            "deleted_by": None,
-            "prefs": {"channels": [], "groups": []},
-            "users": list(users),
-            "user_count": len(users),
-        }
-        with self.workspace.lock:
-            self.workspace.usergroups.append(group)
-        return group
+        """A user group usergroups.list returns (disabled ones only with include_disabled)."""
+        return self.workspace.add_usergroup(usergroup_id, handle, users, name, disabled)
 
     def add_file(
-        self,
-        file_id: str,
-        content: bytes,
-        name: str,
-        mimetype: str = "text/plain",
-        title: str | None = None,
-        user: str = "U0ALICE",
+        self, file_id: str, content: bytes, name: str, mimetype: str = "text/plain", user: str = "U0ALICE"
     ) -> dict[str, Any]:
         """A file files.info describes; its url_private serves ``content`` to a Bearer bot token."""
-        url = f"{self.url}/files/{file_id}/{name}"
-        meta = {
-            "id": file_id,
-            "created": 1700000000,
-            "timestamp": 1700000000,
-            "name": name,
-            "title": title or name,
-            "mimetype": mimetype,
-            "filetype": name.rsplit(".", 1)[-1],
-            "pretty_type": mimetype,
-            "user": user,
-            "user_team": ids.TEAM_ID,
-            "editable": False,
-            "size": len(content),
-            "mode": "hosted",
-            "is_external": False,
-            "external_type": "",
-            "is_public": True,
-            "public_url_shared": False,
-            "url_private": url,
-            "url_private_download": f"{url}?download=1",
-            "permalink": f"https://{ids.TEAM_DOMAIN}.slack.com/files/{user}/{file_id}/{name}",
-        }
-        with self.workspace.lock:
-            self.workspace.files[file_id] = (meta, content)
-        return meta
+        return self.workspace.add_file(f"{self.url}/files/{file_id}/{name}", file_id, content, name, mimetype, user)
 
     def add_message(
         self,
@@ -181,9 +124,7 @@ class SlackEmulator:
         """Another valid token (xoxb-/xoxp-/xapp-); ``user_id`` is who acts with it."""
         kind = token_kind(token)
         with self.workspace.lock:
-            self.workspace.tokens[token] = TokenInfo(
-                kind, user_id or (ids.BOT_USER_ID if kind == "bot" else None)
-            )
+            self.workspace.tokens[token] = TokenInfo(kind, user_id or (ids.BOT_USER_ID if kind == "bot" else None))
             self.workspace.invalid_tokens.discard(token)
 
     def invalidate_token(self, token: str) -> None:
@@ -192,9 +133,16 @@ class SlackEmulator:
             self.workspace.invalid_tokens.add(token)
 
     def end_stream(self, channel: str, ts: str, error: str = "message_not_in_streaming_state") -> None:
-        """End a stream the way Slack does (it times out, or the user presses stop: "stopped_by_user")."""
+        """End a stream the way Slack does: it times out, or the user presses stop ("stopped_by_user").
+        Later appendStream / stopStream calls answer ``error``."""
         with self.workspace.lock:
-            self.workspace.streams[(channel, ts)] = error
+            self.workspace.streams[(channel, ts)]["state"] = error
+
+    def stream(self, channel: str, ts: str) -> dict[str, Any]:
+        """A stream's state ("streaming" until stopped), its recipient_team_id / recipient_user_id, and the
+        chunks other than markdown_text it received (plan_update, task_update, blocks)."""
+        with self.workspace.lock:
+            return copy.deepcopy(self.workspace.streams[(channel, ts)])
 
     # ---- failure injection ---------------------------------------------------------------------
 
@@ -244,6 +192,13 @@ class SlackEmulator:
         """Posts to response_urls made by ``emulator.payloads`` (Bolt's ``respond``)."""
         return self._api.responses.snapshot()
 
+    def wait_for_response(self, predicate: Callable[[Call], bool] | None = None, timeout: float = 5) -> Call:
+        """The first post to a response_url (matching ``predicate``), waiting for it to arrive."""
+        found = self._api.responses.wait_for(lambda c: predicate is None or predicate(c), timeout)
+        if found is None:
+            raise TimeoutError(f"no matching response_url post within {timeout}s")
+        return found
+
     def messages(self, channel: str | None = None, thread_ts: str | None = None) -> list[dict[str, Any]]:
         """Messages as they are now (after updates and deletes), oldest first, each with its "channel".
         With ``thread_ts``: that thread's parent and replies."""
@@ -274,58 +229,9 @@ class SlackEmulator:
     # ---- delivering events ---------------------------------------------------------------------
 
     def ingest(self, payload: dict[str, Any]) -> None:
-        """Apply what a payload says happened (a user's message, edit, deletion, reaction, new assistant
-        thread) to the workspace, as Slack has before it tells the app."""
-        event = payload.get("event") if payload.get("type") == "event_callback" else None
-        if not isinstance(event, dict):
-            return
-        ws = self.workspace
-        with ws.lock:
-            kind, subtype = event.get("type"), event.get("subtype")
-            channel = event.get("channel") or event.get("assistant_thread", {}).get("channel_id")
-            if kind in ("message", "app_mention") and subtype in (None, "bot_message", "thread_broadcast"):
-                known = ws.messages.get(channel, {})
-                if event.get("ts") not in known:
-                    fields = (
-                        "type",
-                        "user",
-                        "bot_id",
-                        "text",
-                        "ts",
-                        "thread_ts",
-                        "team",
-                        "blocks",
-                        "subtype",
-                    )
-                    message = {k: event[k] for k in fields if k in event}
-                    ws.store_message(ws.channel(channel)["id"], {**message, "type": "message"})
-            elif subtype == "message_changed":
-                edited = ws.messages.get(channel, {}).get(event["message"]["ts"])
-                if edited is not None:
-                    edited.update(text=event["message"]["text"], edited=event["message"].get("edited"))
-            elif subtype == "message_deleted" and event.get("deleted_ts") in ws.messages.get(channel, {}):
-                ws.delete_message(channel, event["deleted_ts"])
-            elif kind == "assistant_thread_started":
-                thread = event["assistant_thread"]
-                if thread["thread_ts"] not in ws.messages.get(channel, {}):
-                    ws.store_message(
-                        ws.channel(channel)["id"],
-                        {
-                            "type": "message",
-                            "subtype": "assistant_app_thread",
-                            "user": thread["user_id"],
-                            "text": "New chat",
-                            "ts": thread["thread_ts"],
-                            "team": ids.TEAM_ID,
-                        },
-                    )
-            elif kind == "reaction_added":
-                item = event.get("item", {})
-                target = ws.messages.get(item.get("channel"), {}).get(item.get("ts"))
-                if target is not None:
-                    # Already there: Slack would not have sent a second event either.
-                    with contextlib.suppress(ApiError):
-                        add_reaction(target, event["reaction"], event["user"])
+        """Apply what a payload says happened (a person's message, an edit, a deletion, a reaction, a new
+        assistant thread) to the workspace, as Slack has before it tells the app."""
+        apply_payload(self.workspace, payload)
 
     def sign_and_post(
         self,
@@ -382,6 +288,25 @@ class SlackEmulator:
         """Drop the client as Slack does: a "disconnect" message (reason "refresh_requested" or
         "warning") that makes it reconnect, or with ``reason=None`` a server-side close of the socket."""
         self._socket.disconnect(reason)
+
+    def close_socket_client(self, client: Any, timeout: float = 5) -> None:
+        """Close a slack_sdk ``SocketModeClient`` (or a Bolt ``SocketModeHandler``) without its ~3 s wait.
+
+        The builtin client's reader sits in a blocking recv with a 3 s timeout that ``close()`` joins;
+        closing the server side first wakes it at once. Reconnecting is switched off before that.
+        """
+        socket_client = getattr(client, "client", client)  # a Bolt handler wraps the slack_sdk client
+        socket_client.default_auto_reconnect_enabled = False
+        socket_client.auto_reconnect_enabled = False
+        self._socket.disconnect(None)
+        self._socket.wait_for_no_connection(timeout)
+        # Let the client's reader finish its own disconnect first: two at once can race in slack_sdk.
+        deadline = time.monotonic() + timeout
+        while socket_client.is_connected() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Its message loop blocks up to 1 s on an empty queue; a None (which it skips) wakes it.
+        socket_client.message_queue.put(None)
+        client.close()
 
     @property
     def socket_connection_count(self) -> int:

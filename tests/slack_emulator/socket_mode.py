@@ -25,9 +25,7 @@ from .workspace import Workspace
 HOST = "applink-keel-emulator"
 
 
-def envelope(
-    kind: str, payload: dict[str, Any], retry_attempt: int, retry_reason: str, accepts: bool
-) -> dict:
+def envelope(kind: str, payload: dict[str, Any], retry_attempt: int, retry_reason: str, accepts: bool) -> dict:
     return {
         "envelope_id": str(uuid.uuid4()),
         "payload": payload,
@@ -47,6 +45,7 @@ class SocketModeServer:
         self.sent = Journal()  # every frame pushed to a client (hello, envelopes, disconnect)
         self.connects = Journal()  # one entry per accepted connection, in order
         self._connections: list[ServerConnection] = []
+        self._retiring: list[ServerConnection] = []  # told to reconnect; closed once a new one arrives
         self._changed = threading.Condition()
         self._server = serve(
             self._serve_connection,
@@ -57,9 +56,7 @@ class SocketModeServer:
             ping_interval=None,  # the client pings; websockets answers its pings itself
             close_timeout=2,
         )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="slack-emulator-ws", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-emulator-ws", daemon=True)
 
     @property
     def url(self) -> str:
@@ -91,7 +88,10 @@ class SocketModeServer:
             self._push(connection, hello)
             with self._changed:  # envelopes may go to a connection only once its hello is out
                 self._connections.append(connection)
+                retiring, self._retiring = self._retiring, []
                 self._changed.notify_all()
+            for old in retiring:  # as Slack does once the client has its new connection
+                threading.Thread(target=old.close, args=(1001, "refreshed"), daemon=True).start()
             self.connects.append(time.time())
             for frame in connection:
                 self._record_ack(frame)
@@ -130,17 +130,29 @@ class SocketModeServer:
                 self._changed.wait(remaining)
             return self._connections[-1]
 
+    def wait_for_no_connection(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._connections:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"Socket Mode connections still open after {timeout}s")
+                self._changed.wait(remaining)
+
     # ---- what tests drive ----------------------------------------------------------------------
 
     def send(self, message: dict[str, Any], timeout: float) -> None:
         self._push(self.wait_for_connection(timeout), message)
 
     def disconnect(self, reason: str | None) -> None:
-        """Ask clients to reconnect (a "disconnect" message) or, with no reason, close their sockets."""
+        """Ask clients to reconnect (a "disconnect" message; the old connection is closed once the new one
+        is up) or, with no reason, close their sockets now."""
         with self._changed:
             connections = list(self._connections)
         for connection in connections:
             if reason is None:
                 connection.close(code=1001, reason="going away")
             else:
+                with self._changed:
+                    self._retiring.append(connection)
                 self._push(connection, {"type": "disconnect", "reason": reason, "debug_info": {"host": HOST}})

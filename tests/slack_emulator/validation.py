@@ -115,11 +115,7 @@ def check_view(view: Any) -> dict[str, Any]:
     if view.get("type") == "modal" and not view.get("title"):
         raise PayloadError("invalid_arguments", "a modal needs a title [json-pointer:/view/title]")
     blocks = decode_blocks(view.get("blocks")) or []
-    if (
-        view.get("type") == "modal"
-        and any(b.get("type") == "input" for b in blocks)
-        and not view.get("submit")
-    ):
+    if view.get("type") == "modal" and any(b.get("type") == "input" for b in blocks) and not view.get("submit"):
         raise PayloadError("invalid_arguments", "a modal with input blocks needs submit [json-pointer:/view]")
     try:
         check_blocks(blocks, MAX_VIEW_BLOCKS)

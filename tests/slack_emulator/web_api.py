@@ -22,7 +22,21 @@ from .workspace import ApiError, Workspace
 
 # Fields Slack accepts as JSON text inside form-encoded (or JSON) requests.
 JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "chunks", "prompts", "loading_messages")
-OAUTH_SCOPES = "app_mentions:read,assistant:write,chat:write,channels:history,files:read,groups:history,im:history,reactions:read,reactions:write,usergroups:read,users:read"  # noqa: E501
+OAUTH_SCOPES = ",".join(
+    [
+        "app_mentions:read",
+        "assistant:write",
+        "channels:history",
+        "chat:write",
+        "files:read",
+        "groups:history",
+        "im:history",
+        "reactions:read",
+        "reactions:write",
+        "usergroups:read",
+        "users:read",
+    ]
+)
 
 LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
 
@@ -58,9 +72,7 @@ class WebApi:
         self._failures: dict[str, deque[Failure]] = {}
         self._failures_lock = threading.Lock()
 
-    def fail_next(
-        self, method: str, status: int, error: str | None, retry_after: int | None, count: int
-    ) -> None:
+    def fail_next(self, method: str, status: int, error: str | None, retry_after: int | None, count: int) -> None:
         with self._failures_lock:
             self._failures.setdefault(method, deque()).append(Failure(status, error, retry_after, count))
 
@@ -125,6 +137,8 @@ class WebApi:
             }, True
         except ApiError as exc:
             return {"ok": False, "error": exc.error, **exc.extra}, False
+        except Exception as exc:  # an emulator bug or input it cannot handle: loud, never a dropped socket
+            return {"ok": False, "error": "emulator_error", "detail": f"{type(exc).__name__}: {exc}"}, False
 
     def download(self, file_id: str, token: str | None, headers: dict[str, str]) -> tuple[int, str, bytes]:
         """A file's bytes for a valid token; without one Slack answers 200 with its sign-in page."""
@@ -132,9 +146,7 @@ class WebApi:
             found = self.ws.files.get(file_id)
             info = None if token in self.ws.invalid_tokens else self.ws.tokens.get(token or "")
         allowed = found is not None and info is not None and info.kind != "app"
-        self.downloads.append(
-            Call(f"GET /files/{file_id}", {}, token, headers, time.time(), 200, {"ok": allowed})
-        )
+        self.downloads.append(Call(f"GET /files/{file_id}", {}, token, headers, time.time(), 200, {"ok": allowed}))
         if found is None:
             return 404, "text/plain", b"file not found"
         if not allowed:

@@ -7,7 +7,14 @@ from typing import Any
 
 from . import ids
 from .registry import RequestContext, method, required
-from .validation import MAX_MARKDOWN_TEXT, PayloadError, check_blocks, check_message, decode_blocks
+from .validation import (
+    MAX_MARKDOWN_TEXT,
+    MAX_MESSAGE_BLOCKS,
+    PayloadError,
+    check_blocks,
+    check_message,
+    decode_blocks,
+)
 from .workspace import ApiError, Workspace, text_block
 
 STREAMING = "streaming"
@@ -111,9 +118,7 @@ def _stream_text(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     others = []
     chunks = args.get("chunks") or []
     if not isinstance(chunks, list):
-        raise ApiError(
-            "invalid_arguments", response_metadata={"messages": ["[ERROR] chunks must be an array"]}
-        )
+        raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] chunks must be an array"]})
     for chunk in chunks:
         if isinstance(chunk, dict) and chunk.get("type") == "markdown_text":
             text += str(chunk.get("text") or "")
@@ -124,18 +129,18 @@ def _stream_text(args: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     return text, others
 
 
-def _streaming_message(ws: Workspace, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _streaming_message(ws: Workspace, args: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
     channel_id = ws.channel(args.get("channel"))["id"]
     message = _own_message(ws, channel_id, args.get("ts"), "message_not_owned_by_app")
-    state = ws.streams.get((channel_id, message["ts"]))
-    if state != STREAMING:
-        raise ApiError(state or "message_not_in_streaming_state")
-    return channel_id, message
+    stream = ws.streams.get((channel_id, message["ts"]))
+    if stream is None or stream["state"] != STREAMING:
+        raise ApiError(stream["state"] if stream else "message_not_in_streaming_state")
+    return channel_id, message, stream
 
 
-def _append(message: dict[str, Any], text: str, chunks: list[dict[str, Any]]) -> None:
+def _append(message: dict[str, Any], stream: dict[str, Any], text: str, chunks: list[dict[str, Any]]) -> None:
     message["text"] += text
-    message.setdefault("chunks", []).extend(chunks)
+    stream["chunks"].extend(chunks)
     message["blocks"] = [{"type": "markdown", "text": message["text"]}] if message["text"] else []
 
 
@@ -146,37 +151,42 @@ def start_stream(ws: Workspace, args: dict[str, Any], ctx: RequestContext) -> di
     text, chunks = _stream_text(args)
     message = ws.bot_message("", None, ids.next_ts())
     message["thread_ts"] = thread_ts
-    # Who the stream is for: kept so tests can check the recipient fields were sent.
-    message["stream_recipient"] = {k: args.get(k) for k in ("recipient_team_id", "recipient_user_id")}
-    _append(message, text, chunks)
+    # Beside the message, what Slack knows of the stream: whom it is for, its non-text chunks, its state.
+    stream = {
+        "state": STREAMING,
+        "recipient_team_id": args.get("recipient_team_id"),
+        "recipient_user_id": args.get("recipient_user_id"),
+        "chunks": [],
+    }
+    _append(message, stream, text, chunks)
     with ws.lock:
         ws.store_message(channel_id, message)
-        ws.streams[(channel_id, message["ts"])] = STREAMING
+        ws.streams[(channel_id, message["ts"])] = stream
     return {"channel": channel_id, "ts": message["ts"]}
 
 
 @method("chat.appendStream")
 def append_stream(ws: Workspace, args: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     with ws.lock:
-        channel_id, message = _streaming_message(ws, args)
+        channel_id, message, stream = _streaming_message(ws, args)
         text, chunks = _stream_text(args)
-        _append(message, text, chunks)
+        _append(message, stream, text, chunks)
     return {"channel": channel_id, "ts": message["ts"]}
 
 
 @method("chat.stopStream")
 def stop_stream(ws: Workspace, args: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     with ws.lock:
-        channel_id, message = _streaming_message(ws, args)
+        channel_id, message, stream = _streaming_message(ws, args)
         text, chunks = _stream_text(args)
         blocks = decode_blocks(args.get("blocks")) or []
         body_blocks = 1 if (message["text"] or text) else 0
-        check_blocks(blocks, limit=50 - body_blocks)
-        _append(message, text, chunks)
+        check_blocks(blocks, limit=MAX_MESSAGE_BLOCKS - body_blocks)
+        _append(message, stream, text, chunks)
         message["blocks"] = message["blocks"] + blocks
         if _json_field(args.get("metadata")):
             message["metadata"] = args["metadata"]
-        ws.streams[(channel_id, message["ts"])] = "message_not_in_streaming_state"
+        stream["state"] = "message_not_in_streaming_state"  # what later appends are told
         snapshot = copy.deepcopy(message)
     return {"channel": channel_id, "ts": snapshot["ts"], "message": snapshot}
 
@@ -225,4 +235,6 @@ def reactions_remove(ws: Workspace, args: dict[str, Any], ctx: RequestContext) -
         reaction["users"].remove(user)
         reaction["count"] = len(reaction["users"])
         message["reactions"] = [r for r in reactions if r["count"]]
+        if not message["reactions"]:
+            del message["reactions"]  # Slack omits the field once the last reaction is gone
     return {}

@@ -57,7 +57,8 @@ class Workspace:
     files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
     messages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # channel -> ts -> message
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
-    streams: dict[tuple[str, str], str] = field(default_factory=dict)  # -> "streaming" or the error to give
+    # (channel, ts) -> {"state": "streaming" or the error later calls get, recipients, non-text chunks}
+    streams: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     home_views: dict[str, str] = field(default_factory=dict)  # user id -> view id
     assistant_threads: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -114,9 +115,7 @@ class Workspace:
         is_private = fields.pop("is_private", channel_id.startswith("G") or is_im)
         channel: dict[str, Any] = {"id": channel_id, "created": 1700000000, "is_im": is_im}
         if is_im:
-            channel.update(
-                {"is_org_shared": False, "user": fields.pop("user", None), "is_user_deleted": False}
-            )
+            channel.update({"is_org_shared": False, "user": fields.pop("user", None), "is_user_deleted": False})
         else:
             name = name or f"channel-{channel_id.lower()}"
             channel.update(
@@ -143,6 +142,60 @@ class Workspace:
         with self.lock:
             self.channels[channel_id] = channel
         return channel
+
+    def add_usergroup(
+        self, usergroup_id: str, handle: str, users: list[str], name: str | None, disabled: bool
+    ) -> dict[str, Any]:
+        group = {
+            "id": usergroup_id,
+            "team_id": ids.TEAM_ID,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": name or handle.replace("-", " ").title(),
+            "description": "",
+            "handle": handle,
+            "is_external": False,
+            "date_create": 1700000000,
+            "date_update": 1700000000,
+            "date_delete": 1700000001 if disabled else 0,
+            "auto_type": None,
+            "created_by": "U0CREATOR",
+            "updated_by": "U0CREATOR",
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+            "users": list(users),
+            "user_count": len(users),
+        }
+        with self.lock:
+            self.usergroups.append(group)
+        return group
+
+    def add_file(self, url: str, file_id: str, content: bytes, name: str, mimetype: str, user: str) -> dict[str, Any]:
+        meta = {
+            "id": file_id,
+            "created": 1700000000,
+            "timestamp": 1700000000,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1],
+            "pretty_type": mimetype,
+            "user": user,
+            "user_team": ids.TEAM_ID,
+            "editable": False,
+            "size": len(content),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": True,
+            "public_url_shared": False,
+            "url_private": url,
+            "url_private_download": f"{url}?download=1",
+            "permalink": f"https://{ids.TEAM_DOMAIN}.slack.com/files/{user}/{file_id}/{name}",
+        }
+        with self.lock:
+            self.files[file_id] = (meta, content)
+        return meta
 
     # ---- lookups used by the methods -----------------------------------------------------------
 

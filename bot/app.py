@@ -1,0 +1,129 @@
+"""The Slack app: ``create_app(settings)`` builds the Bolt ``App`` and registers Keel's listeners.
+
+Socket Mode (the default) needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP mode needs SLACK_BOT_TOKEN and
+SLACK_SIGNING_SECRET. Missing or refused tokens stop start-up with a :class:`SlackConfigError` that
+names what is wrong. The Web API base URL comes from ``KEEL_SLACK_API_URL`` (tests point it at an
+emulator), and the client retries rate limits (429 + Retry-After), 5xx answers and dropped connections.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.answering import DEFAULT_WORKERS
+from bot.listeners import register_listeners
+from bot.runtime import KeelRuntime
+from bot.service import KeelService
+from knowledge.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LISTENER_THREADS = 16  # Bolt's handlers only ack, claim and queue: many can run while workers answer
+DOCS = "See docs/slack.md for where each value comes from."
+
+
+class SlackConfigError(RuntimeError):
+    """Keel cannot talk to Slack with the configured settings; the message says what to fix."""
+
+
+def check_tokens(settings: Settings, *, http: bool) -> None:
+    """Fail fast, naming every missing or malformed value (their values are never shown)."""
+    problems = []
+    bot = _secret(settings.slack_bot_token)
+    if not bot:
+        problems.append("SLACK_BOT_TOKEN is not set (the Bot User OAuth Token, xoxb-…)")
+    elif not bot.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN does not look like a bot token (it should start with xoxb-)")
+    if http:
+        if not _secret(settings.slack_signing_secret):
+            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)")
+    else:
+        app_token = _secret(settings.slack_app_token)
+        if not app_token:
+            problems.append(
+                "SLACK_APP_TOKEN is not set (an app-level token with connections:write, xapp-…; "
+                "or run `keel serve --http` with SLACK_SIGNING_SECRET)"
+            )
+        elif not app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)")
+    if problems:
+        mode = "HTTP mode" if http else "Socket Mode"
+        raise SlackConfigError(f"Keel cannot start in {mode}:\n  - " + "\n  - ".join(problems) + f"\n{DOCS}")
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """The Web API client every listener uses, with slack_sdk's retry handlers installed."""
+    return WebClient(
+        token=_secret(settings.slack_bot_token),
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),  # waits for Retry-After
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    http: bool = False,
+    service: KeelService | None = None,
+    workers: int = DEFAULT_WORKERS,
+) -> App:
+    """A Bolt app with Keel's listeners; ``app.keel`` is its :class:`KeelRuntime` (close it on shutdown)."""
+    check_tokens(settings, http=http)
+    client = make_web_client(settings)
+    bot_user_id = _verify_token(client)
+    try:
+        app = App(
+            name="keel",
+            client=client,
+            signing_secret=_secret(settings.slack_signing_secret) or "",
+            listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="keel-listener"),
+        )
+    except BoltError as exc:  # pragma: no cover - _verify_token has already checked the token
+        raise SlackConfigError(f"Slack refused the app's settings: {exc}\n{DOCS}") from None
+    runtime = KeelRuntime.create(settings, service or KeelService.from_settings(settings), workers)
+    runtime.bot_user_id = bot_user_id
+    app.use(_attach(runtime))
+    register_listeners(app)
+    app.keel = runtime  # type: ignore[attr-defined]
+    return app
+
+
+def _verify_token(client: WebClient) -> str:
+    """auth.test with the bot token: the bot's user id, or a clear error when Slack refuses the token."""
+    try:
+        return str(client.auth_test()["user_id"])
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        raise SlackConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}") from None
+    except Exception as exc:
+        raise SlackConfigError(f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__}).") from None
+
+
+def _attach(runtime: KeelRuntime) -> Callable[..., Any]:
+    def attach_keel(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+        context["keel"] = runtime
+        return next()
+
+    return attach_keel
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value().strip() if value is not None else ""

@@ -1,0 +1,108 @@
+"""Answer commands: ask, chat and eval."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from graphs.evaluate import evaluate, load_questions
+from rich.prompt import Prompt
+
+from bot.cli.output import console, fail, print_json
+from bot.cli.render import turn_panel
+from graphs.agent import Agent, Token
+from graphs.llm import ModelConfigError
+from graphs.result import TurnResult
+
+CollectionOption = Annotated[
+    list[str] | None, typer.Option("--collection", "-c", help="Search only these collections.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+EXIT_WORDS = {"exit", "quit", ":q", "bye"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ask)
+    app.command()(chat)
+    app.command(name="eval")(eval_questions)
+
+
+def _agent(collection: list[str] | None) -> Agent:
+    try:
+        return Agent.from_settings(collections=collection or None)
+    except ModelConfigError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question.")],
+    thread: Annotated[str | None, typer.Option("--thread", help="Thread id: follow-ups remember it.")] = None,
+    collection: CollectionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer one question from the knowledge base, with sources, or say why not."""
+    agent = _agent(collection)
+    result = agent.ask(question, thread_id=thread)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        console.print(turn_panel(result))
+
+
+def chat(collection: CollectionOption = None) -> None:
+    """An interactive session with thread memory: ask, then ask follow-ups."""
+    agent = _agent(collection)
+    thread_id = f"chat:{uuid.uuid4()}"
+    console.print("[bold]Keel[/] — ask about the company's knowledge. Type [bold]exit[/] to leave.\n")
+    while True:
+        try:
+            question = Prompt.ask("[bold cyan]you[/]").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if not question:
+            continue
+        if question.lower() in EXIT_WORDS:
+            return
+        streamed = False
+        result: TurnResult | None = None
+        with console.status("Looking it up…"):
+            events = agent.stream(question, thread_id=thread_id)
+            first = next(events)
+        for event in _chain(first, events):
+            if isinstance(event, Token):
+                console.print(event.text, end="", highlight=False)
+                streamed = True
+            else:
+                result = event
+        if streamed:
+            console.print()
+        if result is not None:
+            console.print(turn_panel(result))
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def eval_questions(
+    questions: Annotated[Path, typer.Argument(help="JSONL: question, optional answerable, optional gold_sources.")],
+    collection: CollectionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a question set through Keel and report answer, hand-over and calibration figures."""
+    try:
+        items = load_questions(questions)
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    agent = _agent(collection)
+    report = evaluate(items, lambda q: agent.ask(q))
+    if as_json:
+        print_json(report)
+        return
+    console.print_json(json.dumps(report, default=str))

@@ -1,0 +1,73 @@
+"""``keel serve``: run the Slack bot, in Socket Mode (default) or HTTP mode (``--http``)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from bot.cli.output import console, fail
+
+WORKERS_HELP = "Questions answered at once (each runs retrieval and, if configured, an LLM call)."
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+
+
+def serve(
+    http: Annotated[bool, typer.Option("--http", help="Serve Slack's HTTP requests instead of Socket Mode.")] = False,
+    port: Annotated[int, typer.Option("--port", "-p", envvar="PORT", help="HTTP mode: the port to listen on.")] = 3000,
+    host: Annotated[str, typer.Option("--host", help="HTTP mode: the address to listen on.")] = "0.0.0.0",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help=WORKERS_HELP)] = 4,
+) -> None:
+    """Run Keel in Slack: answers @mentions, DMs, thread follow-ups and the assistant panel."""
+    from bot.app import SlackConfigError, create_app
+    from bot.serving import HttpServer, socket_mode_handler
+    from bot.service import AgentPool, KeelService, StoreTurnLog
+    from bot.store.writer import LogWriter
+    from graphs.llm import ModelConfigError
+    from knowledge.settings import get_settings
+
+    _configure_logging()
+    settings = get_settings()
+    try:
+        pool = AgentPool(settings)
+        pool.warm_up()
+        service = KeelService(pool, StoreTurnLog(LogWriter(settings.log_path)))
+        app = create_app(settings, http=http, service=service, workers=workers)
+    except (SlackConfigError, ModelConfigError) as exc:
+        fail(str(exc))
+        return
+    runtime = app.keel  # type: ignore[attr-defined]
+    # SIGTERM (a platform stopping the dyno/container) ends the loop like Ctrl-C, so answers in flight finish.
+    signal.signal(signal.SIGTERM, _interrupt)
+    handler = None
+    try:
+        if http:
+            server = HttpServer(app, host=host, port=port)
+            console.print(f"Keel is listening for Slack on [bold]{server.url}[/] ({workers} workers). Ctrl-C stops.")
+            server.run()
+        else:
+            handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
+            handler.connect()
+            console.print(f"Keel is connected to Slack (Socket Mode, {workers} workers). Ctrl-C stops.")
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        console.print("Stopping: finishing the questions already accepted…")
+    finally:
+        if handler is not None:
+            handler.close()
+        runtime.close(wait=True)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)

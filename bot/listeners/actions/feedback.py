@@ -1,0 +1,30 @@
+"""👍/👎 on an answer: stored against its turn (the turn id is in the button's value)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.blocks import parse_vote
+from bot.listeners.actions.clicked import clicked
+
+log = logging.getLogger(__name__)
+THANKS = {"up": "Thanks, glad it helped!", "down": "Thanks for telling us. It helps Keel get better."}
+
+
+def handle_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    click = clicked(body, action)
+    parsed = parse_vote(click.value)
+    if parsed is None:
+        log.warning("a feedback click with an unknown value was ignored")
+        return
+    turn_id, vote = parsed
+    context["keel"].service.record_vote(turn_id, click.user, vote)
+    try:
+        client.chat_postEphemeral(channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=THANKS[vote])
+    except Exception:
+        log.warning("could not confirm the feedback", exc_info=True)

@@ -1,0 +1,72 @@
+"""The first visible sign that Keel is working: 👀 on the question, or the assistant panel's status.
+
+Progress is shown right after the ack, before the question waits for a worker, so the asker sees it
+within a second even when Keel is busy. It is best effort: a failed reaction or status never stops
+the answer (the error goes to the log).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import ids
+from bot.blocks import LOADING_MESSAGES, WORKING_STATUS
+
+log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class Reaction:
+    """👀 on the question while Keel works; removed once the reply is posted."""
+
+    def __init__(self, client: WebClient, channel: str, ts: str) -> None:
+        self.client, self.channel, self.ts = client, channel, ts
+        self._added = False
+
+    def start(self) -> None:
+        try:
+            self.client.reactions_add(channel=self.channel, timestamp=self.ts, name=ids.WORKING_REACTION)
+            self._added = True
+        except SlackApiError as exc:
+            self._added = exc.response.get("error") == "already_reacted"
+            log.warning("could not add the working reaction: %s", exc.response.get("error"))
+        except Exception:
+            log.warning("could not add the working reaction", exc_info=True)
+
+    def stop(self) -> None:
+        if not self._added:
+            return
+        try:
+            self.client.reactions_remove(channel=self.channel, timestamp=self.ts, name=ids.WORKING_REACTION)
+        except Exception:
+            log.warning("could not remove the working reaction", exc_info=True)
+
+
+class AssistantStatus:
+    """The assistant panel's "is looking through the knowledge base…" line; cleared when done."""
+
+    def __init__(self, client: WebClient, channel: str, thread_ts: str) -> None:
+        self.client, self.channel, self.thread_ts = client, channel, thread_ts
+
+    def start(self) -> None:
+        self._set(WORKING_STATUS, LOADING_MESSAGES)
+
+    def stop(self) -> None:
+        self._set("", None)  # Slack clears it on the reply too; an explicit clear also covers failures
+
+    def _set(self, status: str, loading_messages: list[str] | None) -> None:
+        try:
+            self.client.assistant_threads_setStatus(
+                channel_id=self.channel, thread_ts=self.thread_ts, status=status, loading_messages=loading_messages
+            )
+        except Exception:
+            log.warning("could not set the assistant status", exc_info=True)

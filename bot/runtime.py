@@ -1,0 +1,72 @@
+"""What the listeners share: the service, the answer workers, the delivery ledger and the known threads.
+
+One :class:`KeelRuntime` per process; a Bolt middleware puts it in every request's context as
+``context["keel"]``, so handlers stay plain functions with Bolt's injected arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.answering import DEFAULT_WORKERS, Answering, Asked
+from bot.dedupe import EventLedger, delivery_keys
+from bot.mrkdwn import question_text
+from bot.reply import post_notice
+from bot.service import KeelService, Question
+from bot.threads import KnownThreads
+from knowledge.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "slack.sqlite"
+EMPTY_MENTION = "Hi! Ask me a question in the same message, e.g. `@Keel how do I connect to the VPN?`"
+
+
+@dataclass
+class KeelRuntime:
+    service: KeelService
+    answering: Answering
+    ledger: EventLedger
+    threads: KnownThreads
+    bot_user_id: str | None = None
+
+    @classmethod
+    def create(cls, settings: Settings, service: KeelService, workers: int = DEFAULT_WORKERS) -> KeelRuntime:
+        state = settings.home / STATE_FILE
+        threads = KnownThreads(state)
+        return cls(service, Answering(service, threads, workers), EventLedger(state), threads)
+
+    def take(
+        self,
+        body: dict[str, Any],
+        event: dict[str, Any],
+        client: WebClient,
+        *,
+        thread_ts: str,
+        in_assistant_thread: bool = False,
+    ) -> bool:
+        """Accept a message as a question, unless this delivery (or this message) was taken before."""
+        channel, ts = event["channel"], event["ts"]
+        keys = delivery_keys(body.get("event_id"), channel, ts, event.get("client_msg_id"))
+        if not self.ledger.claim(keys):
+            log.info("dropped a repeated delivery of %s/%s (event %s)", channel, ts, body.get("event_id"))
+            return False
+        text = question_text(event.get("text") or "", self.bot_user_id)
+        if not text:
+            post_notice(client, channel, thread_ts, EMPTY_MENTION)
+            return True
+        question = Question(text=text, user=event["user"], channel=channel, thread_ts=thread_ts)
+        asked = Asked(question, ts, body.get("team_id") or event.get("team"), in_assistant_thread)
+        self.answering.accept(asked, client)
+        return True
+
+    def close(self, wait: bool = True) -> None:
+        """Finish accepted questions (``wait``), then flush the log and close the state files."""
+        self.answering.close(wait=wait)
+        self.service.close()
+        self.ledger.close()
+        self.threads.close()

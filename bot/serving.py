@@ -1,0 +1,75 @@
+"""Running the Slack app: Socket Mode over a WebSocket, or HTTP behind a load balancer.
+
+HTTP mode serves Bolt's WSGI adapter with waitress, a multi-threaded production WSGI server: every
+request is acked on its own thread in milliseconds, and the answers run on Keel's worker pool. Slack
+posts events, interactions and slash commands to ``/slack/events``; ``/healthz`` answers load balancers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import create_server
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HTTP_THREADS = 16
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def with_health_check(wsgi_app: WsgiApp) -> WsgiApp:
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n"]
+        return wsgi_app(environ, start_response)
+
+    return serve
+
+
+class HttpServer:
+    """Bolt's WSGI adapter on waitress. ``port=0`` picks a free port (tests)."""
+
+    def __init__(self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS) -> None:
+        handler = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._server: Any = create_server(with_health_check(handler), host=host, port=port, threads=threads, ident="keel")
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def url(self) -> str:
+        host = self._server.effective_host
+        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{self.port}{EVENTS_PATH}"
+
+    def run(self) -> None:
+        """Serve until :meth:`close` (blocks)."""
+        log.info("Keel is listening for Slack on %s", self.url)
+        self._server.run()
+
+    def start(self) -> HttpServer:
+        """Serve on a background thread."""
+        self._thread = threading.Thread(target=self._server.run, name="keel-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:
+    """slack_sdk's built-in Socket Mode client (no extra dependency), reconnecting on its own."""
+    return SocketModeHandler(app, app_token=app_token)

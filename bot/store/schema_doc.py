@@ -1,0 +1,233 @@
+"""``docs/schema.md``, generated: migrate an empty database and describe what is there.
+
+The words come from :data:`TABLES` below; the tables, columns, types, keys and indexes come from SQLite
+itself, so the document cannot drift from the code (a test regenerates it and compares).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from bot.store.db import migrate
+from bot.store.migrations import migrations
+
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "threads": (
+        "One Slack thread (or one local session) that Keel took part in.",
+        {
+            "id": "The graph's thread id: `slack:{channel}:{thread_ts}`, or `local:{turn id}`.",
+            "channel": "Slack channel id.",
+            "thread_ts": "Slack timestamp of the thread's first message.",
+            "started_by": "Slack user id of the first asker.",
+            "created_at": "First turn (UTC ISO 8601).",
+            "last_turn_at": "Latest turn (UTC ISO 8601).",
+        },
+    ),
+    "turns": (
+        "One question and Keel's response. Text is stored after redaction and a last secret/PII scrub.",
+        {
+            "id": "Turn id (uuid4 hex); travels in the feedback buttons' values.",
+            "thread_id": "The thread.",
+            "channel": "Slack channel id.",
+            "user": "Slack user id of the asker.",
+            "thread_ts": "Slack thread timestamp, when in a thread.",
+            "question": "The question as asked, after redaction.",
+            "standalone_question": "The question rewritten with the thread's history (what was searched).",
+            "answer": "What Keel said (Slack Markdown, `[n]` citations).",
+            "decision": "`answered`, `handed_over` or `refused`.",
+            "confidence": "Evidence confidence, 0..1.",
+            "model": "Model that drafted the answer (`extractive` when none).",
+            "route": "How the answer was drafted (e.g. `extractive`, `fast`, `strong`).",
+            "prompt_version": "Prompt templates version, when an LLM drafted the answer.",
+            "fallback": "1 when the LLM failed and the extractive answer stood in.",
+            "reasons": "JSON list: why Keel decided as it did.",
+            "total_ms": "Whole-turn latency in milliseconds.",
+            "created_at": "When the turn happened (UTC ISO 8601).",
+        },
+    ),
+    "turn_timings": (
+        "Milliseconds per pipeline stage of a turn (one row per stage: p50/p95 is a GROUP BY away).",
+        {
+            "turn_id": "The turn.",
+            "stage": "Stage name (e.g. `check_input`, `retrieve`, `draft`).",
+            "ms": "Duration.",
+        },
+    ),
+    "retrievals": (
+        "Passages retrieved for a turn, in rank order.",
+        {
+            "turn_id": "The turn.",
+            "rank": "1 = best.",
+            "chunk_id": "Chunk id in the vector store.",
+            "source": "The chunk's source document (path or URL).",
+            "score": "Retrieval score.",
+            "cited": "1 when the answer cited this passage.",
+        },
+    ),
+    "citations": (
+        "The numbered sources an answer showed as `[n]`.",
+        {
+            "turn_id": "The turn.",
+            "n": "The citation number in the answer.",
+            "chunk_id": "Cited chunk.",
+            "source": "Cited document.",
+            "title": "Document title.",
+            "section": "Heading path of the passage.",
+            "score": "Retrieval score of the passage.",
+        },
+    ),
+    "guard_verdicts": (
+        "What each guard check said about the question (`input`) or the draft (`output`).",
+        {
+            "turn_id": "The turn.",
+            "seq": "Order in which the checks ran.",
+            "stage": "`input`, `retrieval` or `output`.",
+            "check_name": "The check (e.g. `pii`, `prompt_injection`, `grounded`).",
+            "passed": "1 when the check passed.",
+            "action": "`pass`, or the action taken: redact, fix, refuse, hand_over, log_only.",
+            "reason": "Why, in words (never quotes the input).",
+            "ms": "Check duration.",
+        },
+    ),
+    "feedback": (
+        "Every 👍/👎 click and reaction. Counts use each user's last vote per turn (`feedback_last_votes`).",
+        {
+            "id": "Row id; a higher id is a later vote.",
+            "turn_id": "The turn voted on.",
+            "user": "Slack user id of the voter.",
+            "vote": "+1 (👍), -1 (👎), or 0 (vote withdrawn, e.g. reaction removed).",
+            "reason": "For 👎: wrong, outdated, incomplete, not_what_i_asked, other.",
+            "comment": "Free text from the 👎 modal (scrubbed).",
+            "source": "`button` or `reaction`.",
+            "created_at": "When (UTC ISO 8601).",
+        },
+    ),
+    "handovers": (
+        "Questions handed over to people, from `pending` to `resolved`.",
+        {
+            "id": "Hand-over id.",
+            "turn_id": "The turn that was handed over (one hand-over per turn).",
+            "thread_id": "The graph's thread id (resumed when an expert answers).",
+            "channel": "Slack channel id.",
+            "thread_ts": "Slack thread timestamp.",
+            "question": "The question, after redaction.",
+            "reason": "Why Keel handed over.",
+            "experts": "JSON list of the Slack user/group ids that were asked.",
+            "status": "`pending` or `resolved`.",
+            "created_at": "When Keel handed over.",
+            "reminded_at": "When the experts were reminded (NULL: not yet).",
+            "backup_notified_at": "When the backup group was told (NULL: not yet).",
+            "resolved_at": "When a person answered.",
+            "resolved_by": "Slack user id of who answered.",
+            "answer": "The person's answer (scrubbed).",
+            "learned_source": "The knowledge source the answer was saved as, if any.",
+        },
+    ),
+    "ingest_runs": (
+        "One ingest: from the CLI, a file shared in Slack, `/keel add` or `/keel remove`.",
+        {
+            "id": "Run id.",
+            "actor": "Slack user id, or `cli:<login>`.",
+            "trigger": "What started it: cli, slack_file, slack_url, slack_remove, ...",
+            "collection": "Target collection.",
+            "inputs": "JSON list of the files/URLs given.",
+            "started_at": "Start (UTC ISO 8601).",
+            "finished_at": "End (UTC ISO 8601).",
+            "added": "Sources added.",
+            "updated": "Sources re-ingested because they changed.",
+            "unchanged": "Sources skipped as unchanged.",
+            "removed": "Sources removed.",
+            "failed": "Sources that failed.",
+            "chunks": "Chunks written.",
+            "ok": "1 when nothing failed.",
+        },
+    ),
+    "ingest_run_sources": (
+        "Each source's outcome in an ingest run.",
+        {
+            "run_id": "The run.",
+            "source": "Path or URL.",
+            "status": "added, updated, unchanged, removed or failed.",
+            "chunks": "Chunks written.",
+            "reason": "Why it failed, in words.",
+        },
+    ),
+    "knowledge_sources": (
+        "Sources as Keel last saw them: who added each and when (the vector store holds the chunks).",
+        {
+            "collection": "Collection name.",
+            "source": "Path or URL.",
+            "status": "`active`, `removed`, or `failed` (never ingested successfully).",
+            "chunks": "Chunks stored.",
+            "added_by": "Who first added it.",
+            "added_at": "When it was first added.",
+            "updated_at": "Last successful (re-)ingest.",
+            "removed_at": "When it was removed.",
+            "last_run_id": "The latest run that touched it.",
+            "last_error": "The latest failure, if the last attempt failed.",
+        },
+    ),
+    "audit": (
+        "Admin actions, allowed or refused (refusals are recorded too).",
+        {
+            "id": "Row id.",
+            "actor": "Slack user id, or `cli:<login>`.",
+            "action": "e.g. add, remove, pause, resume, upload, prune.",
+            "target": "What it acted on (source, collection, ...).",
+            "allowed": "1 when permitted, 0 when refused.",
+            "detail": "Outcome or refusal reason.",
+            "created_at": "When (UTC ISO 8601).",
+        },
+    ),
+    "_sqlite_migrations": (
+        "Migrations applied (sqlite-utils); do not edit.",
+        {
+            "id": "Row id.",
+            "migration_set": "Always `keel`.",
+            "name": "Migration name.",
+            "applied_at": "When it was applied.",
+        },
+    ),
+}
+VIEWS = {"feedback_last_votes": "Each user's last vote on each turn: the votes that count."}
+
+HEADER = """# The log's schema
+
+<!-- Generated by scripts/gen_schema_doc.py from bot/store/migrations.py; do not edit by hand. -->
+
+Keel's log is one SQLite file, `KEEL_HOME/keel.db` (WAL mode). Open it with `sqlite3`, any SQLite
+tool, or `datasette keel.db`. Timestamps are UTC ISO 8601 text, so they sort as time; booleans are 0/1.
+
+Migrations: {migrations}.
+"""
+
+
+def render_schema_markdown() -> str:
+    """The schema document for a freshly migrated database."""
+    db = Database(memory=True)
+    migrate(db)
+    applied = ", ".join(f"`{m.name}`" for m in migrations.applied(db))
+    parts = [HEADER.format(migrations=applied)]
+    # Keel's tables in migration order, the bookkeeping table last.
+    for name in sorted(db.table_names(), key=lambda n: n.startswith("_")):
+        table = db[name]
+        about, notes = TABLES[name]
+        fks = {fk.column: f"{fk.other_table}.{fk.other_column}" for fk in table.foreign_keys}
+        parts.append(f"\n## `{name}`\n\n{about}\n\n| column | type | key | notes |\n|---|---|---|---|")
+        pks = table.pks
+        for column in table.columns:
+            key = "PK" if column.name in pks else ""
+            if column.name in fks:
+                key = f"{key} → `{fks[column.name]}`".strip()
+            notnull = " NOT NULL" if column.notnull else ""
+            parts.append(f"| `{column.name}` | {column.type}{notnull} | {key} | {notes[column.name]} |")
+        indexes = [i for i in table.indexes if not i.name.startswith("sqlite_autoindex")]
+        if indexes:
+            parts.append(
+                "\nIndexes: "
+                + "; ".join(f"`{', '.join(i.columns)}`{' (unique)' if i.unique else ''}" for i in indexes)
+                + "."
+            )
+    for name in db.view_names():
+        parts.append(f"\n## view `{name}`\n\n{VIEWS[name]}\n\n```sql\n{db[name].schema}\n```")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,42 @@
+"""The Slack threads Keel has replied in, so a follow-up there is answered without a mention.
+
+Written the moment a reply is posted (not through the background log writer), so a follow-up sent a
+second later already finds its thread. Shared by all processes through Keel's Slack state file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from bot.dedupe import open_state_db
+
+
+class KnownThreads:
+    def __init__(self, path: Path) -> None:
+        self._conn = open_state_db(path)
+        self._lock = threading.Lock()
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS threads ("
+            "channel TEXT NOT NULL, thread_ts TEXT NOT NULL, joined_at REAL NOT NULL, "
+            "PRIMARY KEY (channel, thread_ts))"
+        )
+
+    def remember(self, channel: str, thread_ts: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO threads (channel, thread_ts, joined_at) VALUES (?, ?, ?)",
+                [channel, thread_ts, time.time()],
+            )
+
+    def __contains__(self, where: tuple[str, str]) -> bool:
+        with self._lock:
+            found = self._conn.execute(
+                "SELECT 1 FROM threads WHERE channel = ? AND thread_ts = ?", list(where)
+            ).fetchone()
+        return found is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

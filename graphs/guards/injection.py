@@ -1,0 +1,208 @@
+"""Prompt-injection and jailbreak detection without downloads: attack-pattern signals plus the nearest
+neighbour among our own attack examples (``data/attacks.jsonl``) and benign examples
+(``data/benign.jsonl``), compared with the bundled ONNX MiniLM embeddings.
+
+A text is an attack when its pattern signals add up to the threshold, or when its nearest attack example
+is close (cosine >= threshold) and clearly closer than its nearest benign example (the margin), or when
+a weaker pattern and a weaker similarity agree. Benign anchors are what keep ordinary questions that
+share words with attacks ("how do I reset my password?") from being flagged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from graphs.guards.patterns import match_signals
+from graphs.guards.text import normalise, split_sentences
+
+log = logging.getLogger(__name__)
+DATA = Path(__file__).parent / "data"
+WINDOW_WORDS = 60
+MAX_WINDOWS = 8
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+
+
+@dataclass(frozen=True)
+class Detection:
+    flagged: bool
+    pattern_score: float
+    signals: tuple[str, ...]
+    attack_similarity: float
+    benign_similarity: float
+    nearest_kind: str
+
+    def reason(self) -> str:
+        """Log-safe: signal names and scores, never the text."""
+        parts = []
+        if self.signals:
+            parts.append(f"signals {', '.join(self.signals)} (score {self.pattern_score:.1f})")
+        parts.append(
+            f"nearest attack ({self.nearest_kind}) cosine {self.attack_similarity:.2f} "
+            f"vs benign {self.benign_similarity:.2f}"
+        )
+        return "; ".join(parts)
+
+
+def _variants(text: str) -> list[str]:
+    """The text as patterns should see it: normalised, with leetspeak, letter spacing and base64 undone."""
+    plain = normalise(text)
+    variants = [plain]
+    deleeted = plain.translate(_LEET)
+    if deleeted != plain:
+        variants.append(deleeted)
+    if _SPACED.search(plain):
+        variants.append(_SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), plain))
+    for token in _BASE64.findall(text)[:4]:
+        try:
+            decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            continue
+        if decoded.isprintable():
+            variants.append(normalise(decoded))
+    return variants
+
+
+def pattern_signals(text: str) -> tuple[float, tuple[str, ...]]:
+    found: dict[str, float] = {}
+    for variant in _variants(text):
+        for signal in match_signals(variant):
+            found[signal.name] = signal.weight
+    return round(sum(found.values()), 2), tuple(sorted(found))
+
+
+def windows(text: str) -> list[str]:
+    """Pieces of about ``WINDOW_WORDS`` words: an attack hidden in a long message is compared on its own."""
+    words = text.split()
+    if len(words) <= WINDOW_WORDS:
+        return [text]
+    pieces: list[str] = []
+    current: list[str] = []
+    for sentence in split_sentences(text):
+        sentence_words = sentence.text.split()
+        if current and len(current) + len(sentence_words) > WINDOW_WORDS:
+            pieces.append(" ".join(current))
+            current = []
+        current.extend(sentence_words[: WINDOW_WORDS * 2])
+    if current:
+        pieces.append(" ".join(current))
+    if len(pieces) > MAX_WINDOWS:  # attacks sit at the start or the end of a long text
+        half = MAX_WINDOWS // 2
+        pieces = pieces[:half] + pieces[-half:]
+    return pieces
+
+
+class Library:
+    """Attack and benign example vectors, embedded once and cached under KEEL_HOME by content hash."""
+
+    def __init__(self, embedder: object) -> None:
+        self.embedder = embedder
+        attacks = [json.loads(line) for line in (DATA / "attacks.jsonl").read_text("utf-8").splitlines() if line]
+        benign = [json.loads(line) for line in (DATA / "benign.jsonl").read_text("utf-8").splitlines() if line]
+        self.attack_kinds = [a["kind"] for a in attacks]
+        texts = [a["text"] for a in attacks] + [b["text"] for b in benign]
+        vectors = self._load_or_embed(texts)
+        self.attacks = vectors[: len(attacks)]
+        self.benign = vectors[len(attacks) :]
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _load_or_embed(self, texts: list[str]) -> np.ndarray:
+        from knowledge.settings import keel_home
+
+        model_id = getattr(self.embedder, "model_id", "unknown")
+        digest = hashlib.sha256(json.dumps([model_id, texts]).encode()).hexdigest()[:16]
+        path = keel_home() / "guards" / f"library-{digest}.npy"
+        if path.is_file():
+            try:
+                vectors = np.load(path)
+                if vectors.shape[0] == len(texts):
+                    return vectors
+            except (OSError, ValueError):
+                pass
+        vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)  # type: ignore[attr-defined]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, vectors)
+            tmp.replace(path)
+        except OSError as exc:  # a read-only home only costs the embedding time at start-up
+            log.info("guards: could not cache library vectors at %s: %s", path, exc)
+        return vectors
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings with a small LRU cache: the topic checks reuse the question's vector."""
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            vectors = np.asarray(self.embedder.embed(missing), dtype=np.float32)  # type: ignore[attr-defined]
+            known.update(zip(missing, vectors, strict=True))
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._cache[text] = vector
+                while len(self._cache) > 512:
+                    self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])
+
+    def nearest(self, texts: list[str]) -> tuple[float, float, str]:
+        vectors = self.embed(texts)
+        attack_scores = vectors @ self.attacks.T
+        benign_scores = vectors @ self.benign.T
+        # Judge each window on its own: the window most like an attack, and how benign-like that window is.
+        best_window = int(np.argmax(attack_scores.max(axis=1)))
+        best_attack = int(np.argmax(attack_scores[best_window]))
+        return (
+            float(attack_scores[best_window, best_attack]),
+            float(benign_scores[best_window].max()),
+            self.attack_kinds[best_attack],
+        )
+
+
+@lru_cache(maxsize=1)
+def default_library() -> Library:
+    from knowledge.embed import default_embedder
+
+    return Library(default_embedder())
+
+
+def detect(
+    text: str,
+    *,
+    pattern_threshold: float = 1.0,
+    similarity_threshold: float = 0.72,
+    margin: float = 0.04,
+    library: Library | None = None,
+) -> Detection:
+    score, signals = pattern_signals(text)
+    library = library or default_library()
+    attack, benign, kind = library.nearest(windows(text)) if text.strip() else (0.0, 0.0, "-")
+    flagged = (
+        score >= pattern_threshold
+        or (attack >= similarity_threshold and attack - benign >= margin)
+        or (score >= pattern_threshold / 2 and attack >= similarity_threshold - 0.12 and attack > benign)
+    )
+    return Detection(flagged, score, signals, round(attack, 3), round(benign, 3), kind)
+
+
+def scan_document(text: str, *, pattern_threshold: float = 1.0) -> bool:
+    """Cheap ingest-time scan: patterns always, embeddings only for chunks that already look suspicious."""
+    score, _ = pattern_signals(text)
+    if score >= pattern_threshold:
+        return True
+    if score < 0.3:
+        return False
+    return detect(text, pattern_threshold=pattern_threshold).flagged
