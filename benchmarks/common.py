@@ -175,12 +175,13 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def _git_commit() -> str:
+def _git(*args: str) -> str | None:
+    """A read-only git query, or None outside a checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() or "unknown"
+        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return None
+    return out.stdout if out.returncode == 0 else None
 
 
 def machine_info() -> dict[str, object]:
@@ -191,7 +192,8 @@ def machine_info() -> dict[str, object]:
         "cpu": _cpu_model(),
         "cpu_count": os.cpu_count(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "git_commit": _git_commit(),
+        "git_commit": (_git("rev-parse", "HEAD") or "unknown").strip(),
+        "git_uncommitted_changes": bool((_git("status", "--porcelain") or "").strip()),
         "packages": {p: _version(p) for p in ("chromadb", "bm25s", "onnxruntime", "tokenizers", "numpy", "PyStemmer")},
     }
 

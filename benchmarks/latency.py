@@ -93,6 +93,9 @@ def measure_latency(
         scoped_all = percentiles(
             _timed([lambda q=q: kb.search(q, k=5, collections=["clapnq", "covid", "synthetic"]) for q in queries])
         )
+        scoped_most = percentiles(
+            _timed([lambda q=q: kb.search(q, k=5, collections=["clapnq", "synthetic"]) for q in queries])
+        )
         stages = _stage_breakdown(kb, queries)
         # Proposed change (knowledge/embed.py): a one-thread session for query embeddings. Two intra-op
         # threads on two shared cores spin against each other and the rest of the machine.
@@ -107,6 +110,7 @@ def measure_latency(
         "k": 5,
         "search": search,
         "search_all_collections_named": scoped_all,
+        "search_scoped_to_most_chunks": scoped_most,
         "search_scoped_to_one_collection": scoped,
         "search_with_one_thread_query_embedder": one_thread,
         "stages": stages,
@@ -125,7 +129,8 @@ def _print(r: dict) -> None:
     rows = [
         ("search", r["search"]),
         ("search, all collections named", r["search_all_collections_named"]),
-        ("search, one collection (filter)", r["search_scoped_to_one_collection"]),
+        ("search, 2 of 3 collections (98%)", r["search_scoped_to_most_chunks"]),
+        ("search, one small collection (2%)", r["search_scoped_to_one_collection"]),
         ("search, 1-thread query embedder", r["search_with_one_thread_query_embedder"]),
         *((f"  stage: {name}", v) for name, v in r["stages"].items()),
     ]

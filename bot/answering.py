@@ -9,7 +9,7 @@ message in the thread (never silent); the details go to the log.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -18,10 +18,12 @@ from bot.progress import AssistantStatus, Progress, Reaction
 from bot.reply import ReplyStream, post_message, post_notice, reply_message
 from bot.service import COULD_NOT_ANSWER, Answer, KeelService, Question
 from bot.threads import KnownThreads
+from bot.workers import TrackedExecutor
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 4
+ANSWER_NICE = 10  # answer threads give way to the threads that ack Slack (see bot.workers)
 
 
 @dataclass(frozen=True)
@@ -38,17 +40,17 @@ class Answering:
     def __init__(self, service: KeelService, threads: KnownThreads, workers: int = DEFAULT_WORKERS) -> None:
         self.service = service
         self.threads = threads
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keel-answer")
+        self.pool = TrackedExecutor(workers, "keel-answer", nice=ANSWER_NICE)
 
     def accept(self, asked: Asked, client: WebClient) -> Future[None]:
         """Show progress now, answer on a worker; returns the worker's future (tests and benchmarks wait on it)."""
         progress = self._progress(asked, client)
         progress.start()
-        return self._pool.submit(self._answer, asked, client, progress)
+        return self.pool.submit(self._answer, asked, client, progress)
 
     def close(self, wait: bool = True) -> None:
         """Stop taking questions; with ``wait``, finish the ones already accepted."""
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        self.pool.shutdown(wait=wait, cancel_futures=not wait)
 
     @staticmethod
     def _progress(asked: Asked, client: WebClient) -> Progress:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -27,6 +27,7 @@ from bot.answering import DEFAULT_WORKERS
 from bot.listeners import register_listeners
 from bot.runtime import KeelRuntime
 from bot.service import KeelService
+from bot.workers import TrackedExecutor
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ def check_tokens(settings: Settings, *, http: bool) -> None:
         problems.append("SLACK_BOT_TOKEN does not look like a bot token (it should start with xoxb-)")
     if http:
         if not _secret(settings.slack_signing_secret):
-            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)")
+            problems.append(
+                "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)"
+            )
     else:
         app_token = _secret(settings.slack_app_token)
         if not app_token:
@@ -58,7 +61,9 @@ def check_tokens(settings: Settings, *, http: bool) -> None:
                 "or run `keel serve --http` with SLACK_SIGNING_SECRET)"
             )
         elif not app_token.startswith("xapp-"):
-            problems.append("SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)")
+            problems.append(
+                "SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)"
+            )
     if problems:
         mode = "HTTP mode" if http else "Socket Mode"
         raise SlackConfigError(f"Keel cannot start in {mode}:\n  - " + "\n  - ".join(problems) + f"\n{DOCS}")
@@ -89,17 +94,19 @@ def create_app(
     check_tokens(settings, http=http)
     client = make_web_client(settings)
     bot_user_id = _verify_token(client)
+    listeners = TrackedExecutor(LISTENER_THREADS, "keel-listener")
+    _quiet_token_warning()
     try:
         app = App(
             name="keel",
             client=client,
             signing_secret=_secret(settings.slack_signing_secret) or "",
-            listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="keel-listener"),
+            listener_executor=listeners,
         )
     except BoltError as exc:  # pragma: no cover - _verify_token has already checked the token
         raise SlackConfigError(f"Slack refused the app's settings: {exc}\n{DOCS}") from None
     runtime = KeelRuntime.create(settings, service or KeelService.from_settings(settings), workers)
-    runtime.bot_user_id = bot_user_id
+    runtime.bot_user_id, runtime.listeners = bot_user_id, listeners
     app.use(_attach(runtime))
     register_listeners(app)
     app.keel = runtime  # type: ignore[attr-defined]
@@ -112,9 +119,30 @@ def _verify_token(client: WebClient) -> str:
         return str(client.auth_test()["user_id"])
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
-        raise SlackConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}") from None
+        raise SlackConfigError(
+            f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}"
+        ) from None
     except Exception as exc:
-        raise SlackConfigError(f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__}).") from None
+        raise SlackConfigError(
+            f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__})."
+        ) from None
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
+def _quiet_token_warning() -> None:
+    """Bolt also reads SLACK_BOT_TOKEN itself and warns that the client passed in wins over it; Keel
+    passes its client on purpose (base URL, retry handlers), so that warning would only confuse."""
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _DropMessage) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropMessage(warning_client_prioritized_and_token_skipped()))
 
 
 def _attach(runtime: KeelRuntime) -> Callable[..., Any]:

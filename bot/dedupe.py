@@ -24,14 +24,27 @@ KEEP_SECONDS = 24 * 3600
 PRUNE_EVERY = 500  # claims between prunes
 
 
-def open_state_db(path: Path) -> sqlite3.Connection:
-    """A connection to Keel's Slack state file, safe to share between threads behind a lock."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")  # a lost claim after a power cut costs one duplicate at most
-    conn.execute("PRAGMA busy_timeout=10000")
-    return conn
+class StateDB:
+    """Keel's Slack state file (claims, known threads): one connection, one thread at a time (``lock``).
+
+    The ledger and the known threads share it: two connections of one process writing the same file
+    would wait on each other through SQLite's busy handler, which sleeps in steps of up to 100 ms.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # a claim lost in a power cut costs one duplicate at most
+        self.conn.execute("PRAGMA busy_timeout=10000")
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
 
 
 def delivery_keys(
@@ -52,15 +65,16 @@ def delivery_keys(
 
 
 class EventLedger:
-    """Claims on deliveries, stored in the ``claims`` table of ``path``."""
+    """Claims on deliveries, stored in the ``claims`` table of the state file."""
 
-    def __init__(self, path: Path, keep_seconds: float = KEEP_SECONDS) -> None:
-        self.path = path
+    def __init__(self, db: StateDB, keep_seconds: float = KEEP_SECONDS) -> None:
         self.keep_seconds = keep_seconds
-        self._conn = open_state_db(path)
-        self._lock = threading.Lock()
+        self._conn, self._lock = db.conn, db.lock
         self._claims_since_prune = 0
-        self._conn.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, claimed_at REAL NOT NULL)")
+        with self._lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, claimed_at REAL NOT NULL)"
+            )
         self.prune()
 
     def claim(self, keys: Iterable[str]) -> bool:
@@ -76,7 +90,9 @@ class EventLedger:
                     f"SELECT 1 FROM claims WHERE key IN ({','.join('?' * len(keys))}) LIMIT 1", keys
                 ).fetchone()
                 if taken is None:
-                    self._conn.executemany("INSERT INTO claims (key, claimed_at) VALUES (?, ?)", [(k, now) for k in keys])
+                    self._conn.executemany(
+                        "INSERT INTO claims (key, claimed_at) VALUES (?, ?)", [(k, now) for k in keys]
+                    )
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -93,7 +109,3 @@ class EventLedger:
     def _prune_locked(self) -> None:
         self._conn.execute("DELETE FROM claims WHERE claimed_at < ?", [time.time() - self.keep_seconds])
         self._claims_since_prune = 0
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()

@@ -23,6 +23,7 @@ NESTED_INDENT = "    "
 BULLETS = ("•", "◦", "▪")
 CITATION = re.compile(r"\[(\d{1,2})\]")
 ZERO_WIDTH_SPACE = "\u200b"
+_BACKTICK_RUN = re.compile(r"`{2,}")
 
 _parser = MarkdownIt("commonmark").enable(["strikethrough", "table"])
 
@@ -60,7 +61,9 @@ class _Renderer:
             return self.list(node, depth)
         if kind == "blockquote":
             inner = self.blocks(node, depth)
-            return inner if self.plain else "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
+            return (
+                inner if self.plain else "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
+            )
         if kind in ("fence", "code_block"):
             return self.code(node.content)
         if kind == "hr":
@@ -91,7 +94,7 @@ class _Renderer:
         return "\n".join(p for p in parts if p.strip())
 
     def code(self, content: str) -> str:
-        body = escape(content.rstrip("\n"))
+        body = _break_backticks(escape(content.rstrip("\n")))
         return body if self.plain else f"```\n{body}\n```"
 
     def table(self, node: SyntaxTreeNode) -> str:
@@ -121,7 +124,8 @@ class _Renderer:
         if kind in ("softbreak", "hardbreak"):
             return "\n"
         if kind == "code_inline":
-            return escape(node.content) if self.plain else f"`{escape(node.content)}`"
+            code = _break_backticks(escape(node.content))
+            return code if self.plain else f"`{code}`"
         if kind == "strong":
             return self.mark("*", self.inner(node))
         if kind == "em":
@@ -140,7 +144,8 @@ class _Renderer:
         return "".join(self.inline(child) for child in node.children)
 
     def text(self, content: str) -> str:
-        escaped = escape(content)
+        # Literal backtick runs in prose would open a code block in Slack (and confuse the splitter).
+        escaped = _break_backticks(escape(content))
         if not self.citation_links or self.plain:
             return escaped
 
@@ -170,8 +175,19 @@ class _Renderer:
         return f"{lead}{marker}{stripped}{marker}{trail}"
 
 
+def _break_backticks(text: str) -> str:
+    """Only Keel's own code fences may hold a run of backticks: in Slack any other run opens code."""
+    return _BACKTICK_RUN.sub(lambda m: ZERO_WIDTH_SPACE.join(m.group(0)), text)
+
+
 def _safe_url(url: str) -> str:
-    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+    return (
+        url.replace("&", "&amp;")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+        .replace("|", "%7C")
+        .replace(" ", "%20")
+    )
 
 
 def _unescape(text: str) -> str:

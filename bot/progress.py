@@ -66,7 +66,10 @@ class AssistantStatus:
     def _set(self, status: str, loading_messages: list[str] | None) -> None:
         try:
             self.client.assistant_threads_setStatus(
-                channel_id=self.channel, thread_ts=self.thread_ts, status=status, loading_messages=loading_messages
+                channel_id=self.channel,
+                thread_ts=self.thread_ts,
+                status=status,
+                loading_messages=loading_messages,
             )
         except Exception:
             log.warning("could not set the assistant status", exc_info=True)

@@ -99,7 +99,11 @@ class ReplyStream:
 
     def _matches(self, answer: Answer) -> bool:
         result = answer.result
-        return not answer.failed and result.decision == "answered" and self.streamed.strip() == result.answer.strip()
+        return (
+            not answer.failed
+            and result.decision == "answered"
+            and self.streamed.strip() == result.answer.strip()
+        )
 
     def _call(self, method: Any, **kwargs: Any) -> bool:
         if self._broken:
@@ -108,7 +112,10 @@ class ReplyStream:
             method(**kwargs)
             return True
         except SlackApiError as exc:  # e.g. the stream timed out, or the user stopped it
-            log.warning("streaming the answer failed (%s); the final answer will replace it", exc.response.get("error"))
+            log.warning(
+                "streaming the answer failed (%s); the final answer will replace it",
+                exc.response.get("error"),
+            )
         except Exception:
             log.warning("streaming the answer failed; the final answer will replace it", exc_info=True)
         self._broken = True

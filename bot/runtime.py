@@ -7,17 +7,19 @@ One :class:`KeelRuntime` per process; a Bolt middleware puts it in every request
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.answering import DEFAULT_WORKERS, Answering, Asked
-from bot.dedupe import EventLedger, delivery_keys
+from bot.dedupe import EventLedger, StateDB, delivery_keys
 from bot.mrkdwn import question_text
 from bot.reply import post_notice
 from bot.service import KeelService, Question
 from bot.threads import KnownThreads
+from bot.workers import TrackedExecutor
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,13 +34,26 @@ class KeelRuntime:
     answering: Answering
     ledger: EventLedger
     threads: KnownThreads
+    state: StateDB
     bot_user_id: str | None = None
+    listeners: TrackedExecutor | None = None  # Bolt's listener pool, once the app is built
+
+    @property
+    def queued(self) -> int:
+        """Questions accepted and not answered yet."""
+        return self.answering.pool.busy
+
+    def settle(self, timeout: float = 30) -> bool:
+        """Wait until every delivery received so far is handled and every accepted question answered."""
+        deadline = time.monotonic() + timeout
+        listeners_idle = self.listeners is None or self.listeners.wait_idle(timeout)
+        return listeners_idle and self.answering.pool.wait_idle(max(0.0, deadline - time.monotonic()))
 
     @classmethod
     def create(cls, settings: Settings, service: KeelService, workers: int = DEFAULT_WORKERS) -> KeelRuntime:
-        state = settings.home / STATE_FILE
+        state = StateDB(settings.home / STATE_FILE)
         threads = KnownThreads(state)
-        return cls(service, Answering(service, threads, workers), EventLedger(state), threads)
+        return cls(service, Answering(service, threads, workers), EventLedger(state), threads, state)
 
     def take(
         self,
@@ -66,7 +81,8 @@ class KeelRuntime:
 
     def close(self, wait: bool = True) -> None:
         """Finish accepted questions (``wait``), then flush the log and close the state files."""
+        if self.listeners is not None:
+            self.listeners.shutdown(wait=wait)
         self.answering.close(wait=wait)
         self.service.close()
-        self.ledger.close()
-        self.threads.close()
+        self.state.close()

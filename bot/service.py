@@ -60,7 +60,12 @@ class Answerer(Protocol):
     """What answers questions; :class:`graphs.agent.Agent` is one."""
 
     def stream(
-        self, question: str, *, thread_id: str | None = None, channel: str | None = None, user: str | None = None
+        self,
+        question: str,
+        *,
+        thread_id: str | None = None,
+        channel: str | None = None,
+        user: str | None = None,
     ) -> Iterator[Token | TurnResult]: ...
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import create_server
+from waitress import create_server, wasyncore
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,13 @@ def with_health_check(wsgi_app: WsgiApp) -> WsgiApp:
 class HttpServer:
     """Bolt's WSGI adapter on waitress. ``port=0`` picks a free port (tests)."""
 
-    def __init__(self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS) -> None:
+    def __init__(
+        self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS
+    ) -> None:
         handler = SlackRequestHandler(app, path=EVENTS_PATH)
-        self._server: Any = create_server(with_health_check(handler), host=host, port=port, threads=threads, ident="keel")
+        self._server: Any = create_server(
+            with_health_check(handler), host=host, port=port, threads=threads, ident="keel"
+        )
         self._thread: threading.Thread | None = None
 
     @property
@@ -65,9 +69,14 @@ class HttpServer:
         return self
 
     def close(self) -> None:
-        self._server.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        """Stop serving. The sockets are closed on the server's own loop thread (through waitress's
+        trigger): closing them from here would pull them out from under its ``select``."""
+        if self._thread is None:
+            self._server.close()
+            return
+        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()
 
 
 def socket_mode_handler(app: App, app_token: str) -> SocketModeHandler:

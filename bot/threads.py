@@ -6,22 +6,20 @@ second later already finds its thread. Shared by all processes through Keel's Sl
 
 from __future__ import annotations
 
-import threading
 import time
-from pathlib import Path
 
-from bot.dedupe import open_state_db
+from bot.dedupe import StateDB
 
 
 class KnownThreads:
-    def __init__(self, path: Path) -> None:
-        self._conn = open_state_db(path)
-        self._lock = threading.Lock()
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS threads ("
-            "channel TEXT NOT NULL, thread_ts TEXT NOT NULL, joined_at REAL NOT NULL, "
-            "PRIMARY KEY (channel, thread_ts))"
-        )
+    def __init__(self, db: StateDB) -> None:
+        self._conn, self._lock = db.conn, db.lock
+        with self._lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS threads ("
+                "channel TEXT NOT NULL, thread_ts TEXT NOT NULL, joined_at REAL NOT NULL, "
+                "PRIMARY KEY (channel, thread_ts))"
+            )
 
     def remember(self, channel: str, thread_ts: str) -> None:
         with self._lock:
@@ -36,7 +34,3 @@ class KnownThreads:
                 "SELECT 1 FROM threads WHERE channel = ? AND thread_ts = ?", list(where)
             ).fetchone()
         return found is not None
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()

@@ -14,26 +14,12 @@ from bot.mrkdwn import question_text
 
 MessageKind = Literal["dm", "thread_reply", "top_level", "ignore"]
 QUESTION_SUBTYPES = (None, "thread_broadcast")  # a reply also sent to the channel is still a reply
-ACKNOWLEDGEMENTS = {
-    "thanks",
-    "thank you",
-    "thanks a lot",
-    "thank you so much",
-    "thx",
-    "ty",
-    "ok",
-    "okay",
-    "ok thanks",
-    "ok thank you",
-    "cool",
-    "great",
-    "perfect",
-    "got it",
-    "nice",
-    "awesome",
-    "sounds good",
-    "will do",
-}
+# Words that make up "thanks", "ok, got it", "great, thank you so much" and other acknowledgements.
+ACKNOWLEDGEMENT_WORDS = frozenset(
+    {"thanks", "thank", "you", "thx", "ty", "cheers", "appreciated", "ok", "okay", "k", "cool", "great"}
+    | {"perfect", "nice", "awesome", "got", "it", "sounds", "good", "will", "do", "a", "lot", "so", "much"}
+    | {"yes", "yep", "sure", "np", "no", "problem"}
+)
 
 
 def from_a_person(event: dict[str, Any]) -> bool:
@@ -73,6 +59,6 @@ def looks_like_question(text: str) -> bool:
     if "?" in plain:
         return True
     words = re.sub(r"[^\w\s']", " ", plain.casefold()).split()
-    if not words or " ".join(words) in ACKNOWLEDGEMENTS:
+    if all(word in ACKNOWLEDGEMENT_WORDS for word in words):
         return False
     return len(words) >= 3

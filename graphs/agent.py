@@ -8,15 +8,14 @@ the asker is told that Keel could not answer and the question is handed over (ne
 from __future__ import annotations
 
 import logging
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from graphs.checkpoint import open_checkpointer
 from graphs.context import KeelContext, build_context
 from graphs.graph import build_graph
 from graphs.result import TurnResult
@@ -33,13 +32,6 @@ class Token:
     """A piece of the answer as the model writes it (for streaming to Slack or a terminal)."""
 
     text: str
-
-
-def open_checkpointer(path: Path) -> SqliteSaver:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    return SqliteSaver(conn)
 
 
 class Agent:

@@ -48,6 +48,10 @@ ALL_PII: list[PiiEntity] = [
     "PERSON",
     "ADDRESS",
 ]
+# Languages the language check accepts: high-resource languages the embedder and common LLMs handle well.
+# Messages in other languages are refused by default because translated attacks slip past English-only
+# checks (docs/guards.md); set [guards.language] enabled = false to accept every language.
+DEFAULT_LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "pl", "cyrillic", "cjk"]
 DEFAULT_TOXIC_WORDS = [
     "fuck",
     "fucking",
@@ -80,16 +84,25 @@ class LengthPolicy(CheckPolicy):
     max_chars: int = Field(default=4000, gt=0, description="Longest question accepted, in characters.")
 
 
+class LanguagePolicy(CheckPolicy):
+    action: Action = "refuse"
+    allowed: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_LANGUAGES),
+        description="Language codes accepted (en de fr es it pt nl sv da no pl) and scripts (cyrillic cjk "
+        "arabic greek hebrew devanagari).",
+    )
+
+
 class InjectionPolicy(CheckPolicy):
     action: Action = "refuse"
     pattern_threshold: float = Field(
         default=1.0, gt=0, description="Summed weight of attack-pattern signals that flags a text on its own."
     )
     similarity_threshold: float = Field(
-        default=0.72, ge=0, le=1, description="Cosine to the nearest library attack that flags a text."
+        default=0.55, ge=0, le=1, description="Cosine to the nearest library attack that flags a text."
     )
     margin: float = Field(
-        default=0.04,
+        default=0.12,
         ge=0,
         le=1,
         description="The nearest attack must beat the nearest benign example by this much.",
@@ -198,6 +211,7 @@ class GuardsPolicy(_Strict):
     """Every check and its settings. Input checks run on the question, output checks on the draft."""
 
     length: LengthPolicy = LengthPolicy()
+    language: LanguagePolicy = LanguagePolicy()
     injection: InjectionPolicy = InjectionPolicy()
     secrets: SecretsPolicy = SecretsPolicy()
     pii: PiiPolicy = PiiPolicy()

@@ -96,9 +96,12 @@ class KeywordIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    @property
-    def known_collections(self) -> frozenset[str]:
-        return frozenset(self.collections.tolist())
+    def share(self, collections: Sequence[str] | None) -> float:
+        """The fraction of chunks inside ``collections`` (1.0 for no restriction)."""
+        mask = self._mask(collections)
+        if mask is None or not len(self.ids):
+            return 1.0
+        return float(mask.mean())
 
     def scores(self, query: str, collections: Sequence[str] | None = None) -> np.ndarray:
         """The BM25 score of every chunk (aligned with ``ids``; 0 outside ``collections``)."""

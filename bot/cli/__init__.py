@@ -6,6 +6,7 @@ import typer
 
 from bot.cli import answers as answer_commands
 from bot.cli import knowledge as knowledge_commands
+from bot.cli import report as report_commands
 from bot.cli import serve as serve_commands
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 
 knowledge_commands.register(app)
 answer_commands.register(app)
+report_commands.register(app)
 serve_commands.register(app)
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from graphs.evaluate import evaluate, load_questions
 from rich.prompt import Prompt
 
 from bot.cli.output import console, fail, print_json
@@ -96,6 +95,8 @@ def eval_questions(
     as_json: JsonOption = False,
 ) -> None:
     """Run a question set through Keel and report answer, hand-over and calibration figures."""
+    from graphs.evaluate import evaluate, load_questions
+
     try:
         items = load_questions(questions)
     except (OSError, ValueError) as exc:

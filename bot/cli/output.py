@@ -21,5 +21,7 @@ def fail(message: str, code: int = 1) -> None:
     """A short error for the user (details belong in the log), then exit non-zero."""
     import typer
 
-    errors.print(f"[bold red]Error:[/] {message}")
+    from rich.markup import escape
+
+    errors.print(f"[bold red]Error:[/] {escape(message)}")
     raise typer.Exit(code)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.output import console, fail, print_json
@@ -119,7 +120,7 @@ def _table(title: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> 
     for column in columns:
         table.add_column(column, justify="right" if column not in ("source", "examples", "stage") else "left")
     for row in rows:
-        table.add_row(*(str(row[c]) for c in columns))
+        table.add_row(*(escape(str(row[c])) for c in columns))  # sources and questions are not markup
     console.print(table)
 
 

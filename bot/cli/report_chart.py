@@ -32,6 +32,7 @@ def write_chart(daily: list[dict[str, Any]], path: Path) -> Path:
 
     matplotlib.use("Agg")  # no display; never opens a window
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     days = [row["day"][5:] for row in daily]  # MM-DD keeps the axis readable
     positions = range(len(days))
@@ -45,13 +46,14 @@ def write_chart(daily: list[dict[str, Any]], path: Path) -> Path:
         values = [row[key] for row in daily]
         volume.bar(positions, values, bottom=bottom, label=label, color=color)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    volume.yaxis.set_major_locator(MaxNLocator(integer=True))  # no "2.5 questions"
     volume.set_ylabel("questions")
     volume.set_title("Keel: daily questions and satisfaction")
     volume.legend(loc="upper left", frameon=False)
 
     rates = [row["up_rate"] * 100 if row["up_rate"] is not None else float("nan") for row in daily]
     satisfaction.plot(positions, rates, marker="o", color="#1565c0")
-    satisfaction.set_ylim(0, 105)
+    satisfaction.set_ylim(-5, 105)  # a 0% day stays visible
     satisfaction.set_ylabel("thumbs-up rate %")  # words: matplotlib's default font has no emoji
     satisfaction.set_xticks(list(positions), days, rotation=45 if len(days) > 10 else 0)
     fig.tight_layout()

@@ -19,15 +19,21 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    http: Annotated[bool, typer.Option("--http", help="Serve Slack's HTTP requests instead of Socket Mode.")] = False,
-    port: Annotated[int, typer.Option("--port", "-p", envvar="PORT", help="HTTP mode: the port to listen on.")] = 3000,
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve Slack's HTTP requests instead of Socket Mode.")
+    ] = False,
+    port: Annotated[
+        int, typer.Option("--port", "-p", envvar="PORT", help="HTTP mode: the port to listen on.")
+    ] = 3000,
     host: Annotated[str, typer.Option("--host", help="HTTP mode: the address to listen on.")] = "0.0.0.0",
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help=WORKERS_HELP)] = 4,
 ) -> None:
     """Run Keel in Slack: answers @mentions, DMs, thread follow-ups and the assistant panel."""
-    from bot.app import SlackConfigError, create_app
-    from bot.serving import HttpServer, socket_mode_handler
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import SlackConfigError, check_tokens, create_app
     from bot.service import AgentPool, KeelService, StoreTurnLog
+    from bot.serving import HttpServer, socket_mode_handler
     from bot.store.writer import LogWriter
     from graphs.llm import ModelConfigError
     from knowledge.settings import get_settings
@@ -35,6 +41,7 @@ def serve(
     _configure_logging()
     settings = get_settings()
     try:
+        check_tokens(settings, http=http)  # before loading any model: a missing token fails in a second
         pool = AgentPool(settings)
         pool.warm_up()
         service = KeelService(pool, StoreTurnLog(LogWriter(settings.log_path)))
@@ -49,16 +56,23 @@ def serve(
     try:
         if http:
             server = HttpServer(app, host=host, port=port)
-            console.print(f"Keel is listening for Slack on [bold]{server.url}[/] ({workers} workers). Ctrl-C stops.")
-            server.run()
+            console.print(f"Keel is serving Slack over HTTP ({workers} workers). Ctrl-C stops.")
+            server.run()  # returns on Ctrl-C / SIGTERM (waitress handles the interrupt itself)
         else:
             handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
-            handler.connect()
+            try:
+                handler.connect()
+            except SlackApiError as exc:
+                error = exc.response.get("error", "unknown_error")
+                fail(
+                    f"Slack refused SLACK_APP_TOKEN ({error}): it needs the connections:write scope. See docs/slack.md."
+                )
             console.print(f"Keel is connected to Slack (Socket Mode, {workers} workers). Ctrl-C stops.")
             threading.Event().wait()
     except KeyboardInterrupt:
-        console.print("Stopping: finishing the questions already accepted…")
+        pass
     finally:
+        console.print("Stopping: finishing the questions already accepted…")
         if handler is not None:
             handler.close()
         runtime.close(wait=True)

@@ -58,8 +58,7 @@ class LogWriter:
         self._closed = False
         self._lock = threading.Lock()
         self.retries = 0  # how many times a batch waited for a lock (for tests and metrics)
-        self._db = open_db(path, busy_timeout_ms=busy_timeout_ms)  # migrate now: errors surface to the caller
-        self._db.close()
+        open_db(path, busy_timeout_ms=busy_timeout_ms).close()  # migrate now, so errors reach the caller
         self._thread = threading.Thread(target=self._run, name="keel-log-writer", daemon=True)
         self._thread.start()
 
@@ -85,11 +84,14 @@ class LogWriter:
 
     def flush(self, timeout: float | None = None) -> None:
         """Block until everything submitted before this call is committed (or raise TimeoutError)."""
+        barrier = _Job(None)
         with self._lock:
-            if self._closed and not self._thread.is_alive():
-                return
-            barrier = _Job(None)
-            self._queue.put(barrier)
+            closed = self._closed
+            if not closed:
+                self._queue.put(barrier)
+        if closed:  # the stop signal is queued: the thread drains everything, then ends
+            self._thread.join(timeout)
+            return
         barrier.future.result(timeout)
 
     def close(self, timeout: float | None = None) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from graphs.guards.language import foreign_stretch
 from graphs.guards.patterns import match_signals
 from graphs.guards.text import normalise, split_sentences
 
@@ -34,6 +35,16 @@ MAX_WINDOWS = 8
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+# The embedding step runs only for texts that address the assistant or talk about its workings: every
+# example in our attack library does, most employee questions ("how do I ...", "when is ...") do not.
+ADDRESSES_THE_BOT = re.compile(
+    r"\b(?:you|your|yours|yourself|u|ur|assistant|ai|bot|chatbot|model|gpt|chatgpt|llm|system|prompt|"
+    r"instructions?|rules?|guidelines?|mode|pretend|role-?play|persona|character|jailbreak|ignore|disregard|forget|"
+    r"override|bypass|creators?|developers?|preamble|setup|configured?|restrictions?|filters?|limits?|"
+    r"unrestricted|uncensored|conversation|chat|message|earlier|above|context|role|comply|refuse|refusing|respond|"
+    r"reply|safety|markdown|link|encoded?|base64|hack|hacking|exploit|malware|passwords?|hash(?:es)?|brute|"
+    r"phishing|keylogger|ransomware|disable|security|leaks?|confidential|secrets?)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -50,11 +61,12 @@ class Detection:
         parts = []
         if self.signals:
             parts.append(f"signals {', '.join(self.signals)} (score {self.pattern_score:.1f})")
-        parts.append(
-            f"nearest attack ({self.nearest_kind}) cosine {self.attack_similarity:.2f} "
-            f"vs benign {self.benign_similarity:.2f}"
-        )
-        return "; ".join(parts)
+        if self.nearest_kind != "-":
+            parts.append(
+                f"nearest attack ({self.nearest_kind}) cosine {self.attack_similarity:.2f} "
+                f"vs benign {self.benign_similarity:.2f}"
+            )
+        return "; ".join(parts) or "no signal"
 
 
 def _variants(text: str) -> list[str]:
@@ -76,11 +88,17 @@ def _variants(text: str) -> list[str]:
     return variants
 
 
+FOREIGN_STRETCH_WEIGHT = 0.5
+
+
 def pattern_signals(text: str) -> tuple[float, tuple[str, ...]]:
     found: dict[str, float] = {}
     for variant in _variants(text):
         for signal in match_signals(variant):
             found[signal.name] = signal.weight
+    if found and foreign_stretch(text):
+        # Instructions switched into another language mid-message: a weak signal that needs company.
+        found["foreign-stretch"] = FOREIGN_STRETCH_WEIGHT
     return round(sum(found.values()), 2), tuple(sorted(found))
 
 
@@ -183,11 +201,15 @@ def detect(
     text: str,
     *,
     pattern_threshold: float = 1.0,
-    similarity_threshold: float = 0.72,
-    margin: float = 0.04,
+    similarity_threshold: float = 0.55,
+    margin: float = 0.12,
     library: Library | None = None,
 ) -> Detection:
     score, signals = pattern_signals(text)
+    if score >= pattern_threshold:  # decided by the patterns: no need to spend an embedding
+        return Detection(True, score, signals, 0.0, 0.0, "-")
+    if not score and not ADDRESSES_THE_BOT.search(normalise(text)):
+        return Detection(False, score, signals, 0.0, 0.0, "-")
     library = library or default_library()
     attack, benign, kind = library.nearest(windows(text)) if text.strip() else (0.0, 0.0, "-")
     flagged = (

@@ -165,7 +165,7 @@ AMBIGUOUS = frozenset(
         "ten",
     ]
 )
-CONTRACTIONS = frozenset("i'm i'd i've i'll it's that's he's she's let's don't can't we're you're".split())
+CONTRACTIONS = frozenset(["i'm", "i'd", "i've", "i'll", "it's", "that's", "he's", "she's", "let's", "don't", "can't", "we're", "you're"])
 HONORIFICS = frozenset(
     [
         "mr",
@@ -372,13 +372,15 @@ def _names_in_run(text: str, tokens: list[tuple[int, str]], lists: NameLists) ->
     cue = False
     while tokens:
         word = tokens[0][1].rstrip(".").lower()
+        opens_sentence = not text[: tokens[0][0]].rstrip(" \t") or text[: tokens[0][0]].rstrip(" \t")[-1] in ".!?:;\n\"'(“"
         if word in HONORIFICS:
             cue = True
         elif not (
             word in STOPWORDS
             or word in PARTICLES
             or word.replace("’", "'") in CONTRACTIONS
-            or (word in lists.common and word not in lists.first)
+            # "Yesterday Maria called": a capitalised ordinary word opening a sentence; but not "New" in "New York"
+            or (opens_sentence and word in lists.common and word not in lists.first)
         ):
             break
         tokens = tokens[1:]

@@ -28,7 +28,7 @@ _GAP = r"[^.\n]{0,40}?"  # a few words within one sentence
 _INSTRUCTIONS = (
     r"(?:instructions?|prompts?|rules?|directions?|guidelines?|guidance|commands?|orders?|constraints?|"
     r"restrictions?|context|programming|directives?|polic(?:y|ies)|filters?|training|guardrails?|safeguards?|"
-    r"settings|messages?|conversation|text|tasks?)"
+    r"settings|messages?|conversation|text|tasks?|requests?|queries|inputs?|everything)"
 )
 _BEFORE = r"(?:previous|prior|above|earlier|preceding|former|original|initial|system|all|any|every|your|existing|old|safety|other)"
 
@@ -50,6 +50,32 @@ SIGNALS: list[Signal] = [
        r"email|data|text)\b[^\n]{0,20}(?:\n|[:.!]\s*(?:now|new|begin|start|system))"),
     _s("mode-switch", 1.0, r"\b(?:developer|dev|debug|god|admin|root|maintenance|test|unrestricted|unfiltered|"
        r"jailbreak|dan|evil|sudo|superuser|unlocked|opposite)\s+mode\b"),
+    _s("rules-void", 1.0, r"\b(?:previous|old|prior|earlier|original|former|above)\s+(?:instructions|commands|rules|"
+       r"orders|directives|guidelines)\b[^.\n]{0,20}\b(?:are|is|were)\s+(?:now\s+)?(?:null|void|invalid|obsolete|"
+       r"cancell?ed|revoked|overridden|superseded|no longer valid)"),
+    _s("regardless-of-rules", 1.0, r"\b(?:regardless|irrespective) of\s+(?:any|all|your|the)?\s*(?:pre-?existing|"
+       r"previous|prior|existing|original|safety|ethical|content)?\s*(?:guidelines|restrictions|rules|instructions|"
+       r"polic(?:y|ies)|filters|ethics|morals|limitations)"),
+    _s("conditional-hijack", 1.0, r"\bif (?:you are|you're|you get) (?:told|asked|instructed|requested) to\b"
+       r"[^.\n]{0,80}\b(?:instead|insted|instaed|rather)\b"),
+    _s("conditional-instruction", 0.6, r"\b(?:special case|exception|note)\s*:\s*if (?:you are|you're|you get) "
+       r"(?:told|asked|instructed|requested) to\b"),
+    _s("grant-privileges", 1.0, r"\b(?:grant|give|enable|elevate|escalate)\b[^.\n]{0,20}\b(?:admin|administrative|"
+       r"administrator|root|elevated|superuser|sudo|full|unrestricted)\s+(?:privileges|access|rights|permissions|"
+       r"mode)"),
+    _s("reveal-own-secret", 1.0, r"\b(?:reveal|output|print|tell|share|give|show|display|spell|write|send|leak|"
+       r"disclose|repeat)\b[^.\n]{0,30}\byour (?:own )?(?:unique |secret |internal |hidden |private )?(?:id|"
+       r"identifier|api[ _-]?key|password|token|credentials?|secret|keys?)\b"),
+    _s("repeat-many-times", 0.8, r"\b(?:repeat|write|say|print|output|type|generate)\b[^.\n]{0,60}\b\d{2,}\s*"
+       r"(?:times|x)\b"),
+    _s("blame-the-instructions", 0.6, r"\b(?:forgot|forgotten|neglected) to (?:ask|tell|instruct|mention)\b"
+       r"[^.\n]{0,10}\byou\b|\bwhen i gave you (?:your |the )?instructions\b"),
+    _s("silent-step", 0.5, r"\bwithout (?:writing|saying|outputting|printing) anything\b"),
+    _s("pretext", 0.5, r"\bfor (?:academic|testing|test|research|educational|training|debugging|security) "
+       r"(?:purposes?|reasons)\b|\b(?:this is (?:just |only )?a test|training exercise|the mission,? should you "
+       r"accept it|debugging error)\b|(?:\*\*|!!|#)\s*(?:emergency|urgent)\b"),
+    _s("you-are-dan", 1.0, r"\byou are (?:now )?(?:dan|dude|stan|aim|evil ?bot|an? (?:do anything|jailbroken) (?:ai|"
+       r"model|assistant))\b"),
     _s("your-task-now", 0.7, r"\byour (?:new |real |only |actual )?(?:task|job|goal|purpose|role|objective) "
        r"(?:is|will be) (?:now |simply |only )?to\b"),
     _s("only-respond", 0.5, r"\b(?:only|just)\s+(?:respond|reply|answer|output|say|print|write)\s+(?:with|using|in)\b"),
@@ -60,7 +86,8 @@ SIGNALS: list[Signal] = [
        r"\b(?:anweisungen|regeln)\b|\bignore\b[^.\n]{0,30}\binstruções\b|\bnegeer\b[^.\n]{0,30}\binstructies\b|"
        r"\bolvida\b[^.\n]{0,30}\b(?:instrucciones|reglas)\b"),
     # -- persona jailbreaks -------------------------------------------------------------------------
-    _s("do-anything-now", 1.0, r"\b(?:do anything now|jailbr(?:o|ea)k(?:en|ed|ing)?|d\.?a\.?n\.? (?:mode|prompt)|"
+    _s("jailbreak-word", 0.5, r"\bjailbr(?:o|ea)k(?:en|ed|ing)?\b"),
+    _s("do-anything-now", 1.0, r"\b(?:do anything now|d\.?a\.?n\.? (?:mode|prompt)|"
        r"stan\b[^.\n]{0,20}strive to avoid norms|dude\b[^.\n]{0,30}anything and everything)"),
     _s("unrestricted-persona", 1.0, r"\b(?:you are|you're|you will be|act as|acting as|pretend(?: to be| you are| "
        r"that you are)?|roleplay(?: as)?|role-play(?: as)?|play the role of|simulate|become|behave like|from now on,? "
@@ -101,10 +128,11 @@ SIGNALS: list[Signal] = [
        r"confidential|base)[ -]?prompts?\b"),
     _s("reveal-instructions", 1.0, r"\b(?:reveal|show|print|display|output|repeat|recite|tell|give|share|paste|"
        r"write(?: out| down)?|dump|leak|spell out|list|disclose|expose|summari[sz]e|translate|copy|echo|"
-       r"what (?:is|are|were))\b[^.\n]{0,30}\b(?:your|the|its)\s+(?:own\s+)?(?:system\s+|initial\s+|original\s+|"
-       r"hidden\s+|secret\s+|internal\s+|exact\s+|full\s+|complete\s+|first\s+|core\s+|underlying\s+|"
-       r"configuration\s+)*(?:instructions|rules|prompt|guidelines|directives|configuration|setup message|"
-       r"system message|initial message|programming)\b"),
+       r"what (?:is|are|were))\b[^.\n]{0,30}\b(?:(?:your|its)\s+(?:own\s+)?(?:system\s+|initial\s+|original\s+|"
+       r"hidden\s+|secret\s+|internal\s+|exact\s+|full\s+|complete\s+|first\s+|core\s+|underlying\s+)*|"
+       r"the\s+(?:system|initial|original|hidden|secret|internal|underlying|setup|starting|opening)\s+)"
+       r"(?:instructions|rules|prompt|guidelines|directives|configuration|setup message|system message|"
+       r"initial message|programming|message)\b"),
     _s("repeat-above", 1.0, r"\b(?:repeat|print|output|copy|echo|recite|write|show|return|reproduce)\b[^.\n]{0,40}"
        r"\b(?:everything|all|the (?:text|words|lines|messages?|content)|anything|whatever)\b[^.\n]{0,30}"
        r"\b(?:above|before this|preceding|prior|so far|earlier|up to (?:this|here)|verbatim|word for word)"),

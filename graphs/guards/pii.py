@@ -24,7 +24,7 @@ class Entity:
 
 
 EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b"
+    r"(?<![\w.+'-])[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b"
 )
 CARD = re.compile(r"(?<![\d+-])(?:\d[ -]?){11,18}\d(?![\d-])")
 SSN = re.compile(r"(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-])")
@@ -79,7 +79,7 @@ def iban_valid(candidate: str) -> bool:
 def _cards(text: str) -> Iterable[Entity]:
     for m in CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
-        if 12 <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 2:
+        if 12 <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1:
             yield Entity("CREDIT_CARD", m.start(), m.end(), m.group(0))
 
 
@@ -123,6 +123,8 @@ def _phones(text: str) -> Iterable[Entity]:
         if not 7 <= len(digits) <= 15 or DATE_LIKE.search(value):
             continue
         groups = re.findall(r"\d+", value)
+        if [len(g) for g in groups] == [3, 2, 4] and "-" in value:
+            continue  # shaped like a US SSN: the SSN recogniser decides
         if len(groups) == 1 and len(digits) not in (10, 11) and not value.startswith("+"):
             continue  # a bare run of digits is an ID more often than a phone number
         if len(groups) == 2 and not value.startswith(("+", "(")):

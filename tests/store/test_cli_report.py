@@ -39,7 +39,11 @@ def test_report_json_has_the_seeded_figures(cli: typer.Typer, seeded_home: dict[
     result = runner.invoke(cli, ["report", "--since", "7d", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert (data["volumes"]["questions"], data["volumes"]["answered"], data["volumes"]["handed_over"]) == (11, 4, 5)
+    assert (data["volumes"]["questions"], data["volumes"]["answered"], data["volumes"]["handed_over"]) == (
+        11,
+        4,
+        5,
+    )
     assert (data["feedback"]["up"], data["feedback"]["down"], data["feedback"]["up_rate"]) == (3, 3, 0.5)
     assert [g["count"] for g in data["knowledge_gaps"]] == [3, 2, 1]
     assert data["top_cited_sources"][0] == {"source": "finance/expense-policy.md", "answers": 2}
@@ -80,7 +84,7 @@ def test_report_chart_without_matplotlib_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
     result = runner.invoke(cli, ["report", "--chart", str(tmp_path / "c.png")])
     assert result.exit_code == 2
-    assert "pip install 'keel[report]'" in result.output
+    assert "pip install 'keel[report]'" in " ".join(result.output.split())
     assert not (tmp_path / "c.png").exists()
 
 
@@ -91,7 +95,9 @@ def test_a_bad_duration_is_a_usage_error(cli: typer.Typer, keel_home: Path, bad:
     assert "duration" in result.output
 
 
-def test_prune_older_than_deletes_old_turns_and_is_audited(cli: typer.Typer, seeded_home: dict[str, str]) -> None:
+def test_prune_older_than_deletes_old_turns_and_is_audited(
+    cli: typer.Typer, seeded_home: dict[str, str]
+) -> None:
     result = runner.invoke(cli, ["prune", "--older-than", "10d"])
     assert result.exit_code == 0, result.output
     assert "Deleted 1 turns older than 10d" in result.stdout

@@ -18,7 +18,11 @@ def test_every_click_is_stored_and_the_last_vote_per_user_counts(db: Database, t
         record_feedback(db, turn_id, user, vote)
     assert db["feedback"].count == 6
     assert turn_votes(db, turn_id) == {"up": 2, "down": 1}
-    assert (current_vote(db, turn_id, "U2"), current_vote(db, turn_id, "U3"), current_vote(db, turn_id, "U4")) == (
+    assert (
+        current_vote(db, turn_id, "U2"),
+        current_vote(db, turn_id, "U3"),
+        current_vote(db, turn_id, "U4"),
+    ) == (
         -1,
         1,
         0,

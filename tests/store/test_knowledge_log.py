@@ -19,7 +19,13 @@ def test_ingest_runs_and_sources_tell_who_added_what_and_what_failed(db: Databas
         ]
     )
     run1 = record_ingest_run(
-        db, first, actor="U_ADMIN", trigger="slack_file", collection="hr", inputs=["leave.md"], finished_at=DAY1
+        db,
+        first,
+        actor="U_ADMIN",
+        trigger="slack_file",
+        collection="hr",
+        inputs=["leave.md"],
+        finished_at=DAY1,
     )
     second = IngestReport(
         [
@@ -32,10 +38,18 @@ def test_ingest_runs_and_sources_tell_who_added_what_and_what_failed(db: Databas
 
     sources = {s["source"]: s for s in list_sources(db, include_removed=True)}
     leave = sources["people/leave.md"]
-    assert (leave["status"], leave["chunks"], leave["added_by"], leave["last_run_id"]) == ("active", 13, "U_ADMIN", run2)
+    assert (leave["status"], leave["chunks"], leave["added_by"], leave["last_run_id"]) == (
+        "active",
+        13,
+        "U_ADMIN",
+        run2,
+    )
     assert leave["added_at"].startswith("2025-03-01") and leave["updated_at"].startswith("2025-03-02")
     assert (sources["it/laptop.md"]["status"], sources["it/laptop.md"]["chunks"]) == ("removed", 0)
-    assert (sources["broken.pdf"]["status"], sources["broken.pdf"]["last_error"]) == ("failed", "still no text")
+    assert (sources["broken.pdf"]["status"], sources["broken.pdf"]["last_error"]) == (
+        "failed",
+        "still no text",
+    )
     assert [s["source"] for s in list_sources(db, "hr")] == ["broken.pdf", "people/leave.md"]
     assert list_sources(db, "other") == []
 
@@ -48,7 +62,9 @@ def test_ingest_runs_and_sources_tell_who_added_what_and_what_failed(db: Databas
 
 def test_refused_admin_attempts_are_audited_too(db: Database) -> None:
     audit(db, actor="U_ADMIN", action="add", target="https://wiki/page", detail="added 3 chunks")
-    audit(db, actor="U_NOBODY", action="remove", target="people/leave.md", allowed=False, detail="not an admin")
+    audit(
+        db, actor="U_NOBODY", action="remove", target="people/leave.md", allowed=False, detail="not an admin"
+    )
     entries = recent_audit(db)
     assert [(e["actor"], e["action"], e["allowed"]) for e in entries] == [
         ("U_NOBODY", "remove", False),

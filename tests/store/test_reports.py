@@ -32,7 +32,10 @@ def test_volumes_and_rates(report: dict) -> None:
         "users": 11,
         "threads": 11,
     }
-    assert report["window"] == {"since": "2025-03-03T12:00:00.000000+00:00", "until": "2025-03-10T12:00:00.000000+00:00"}
+    assert report["window"] == {
+        "since": "2025-03-03T12:00:00.000000+00:00",
+        "until": "2025-03-10T12:00:00.000000+00:00",
+    }
 
 
 def test_feedback_counts_each_users_last_vote(report: dict) -> None:
@@ -71,7 +74,10 @@ def test_knowledge_gaps_group_declined_questions_by_meaning(report: dict, seeded
         "How do I expense a taxi ride?",
     ]
     assert gaps[0]["turn_ids"] == [seeded["H1"], seeded["H2"], seeded["H3"]]
-    assert set(gaps[1]["examples"]) == {"What is the guest wifi password?", "What is the wifi password for the guest network?"}
+    assert set(gaps[1]["examples"]) == {
+        "What is the guest wifi password?",
+        "What is the wifi password for the guest network?",
+    }
     assert gaps[2]["examples"] == ["When is the next payroll date?"]
     everything = " ".join(q for g in gaps for q in g["examples"])
     assert "system prompt" not in everything  # a guard's refusal is not a knowledge gap
@@ -106,7 +112,9 @@ def test_a_shorter_window_counts_only_its_turns(db: Database, seeded: dict[str, 
 
 
 def test_the_app_home_summary(db: Database, seeded: dict[str, str]) -> None:
-    open_handover(db, turn_id=seeded["H6"], thread_id="t", channel="C1", thread_ts="1.1", question="When is payday?")
+    open_handover(
+        db, turn_id=seeded["H6"], thread_id="t", channel="C1", thread_ts="1.1", question="When is payday?"
+    )
     home = home_summary(db, now=NOW, gaps=2)
     assert (home["questions"], home["answered_rate"], home["handed_over_rate"], home["thumbs_up_rate"]) == (
         11,

@@ -25,11 +25,23 @@ SLACK_USER = "xoxp-123456789012-123456789012-123456789012-0123456789abcdef012345
 SLACK_APP = "xapp-1-A0123456789-1234567890123-0123456789abcdef0123456789abcdef"
 OPENAI = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z"
 AWS = "AKIAIOSFODNN7EXAMPLE"
-PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----"
+PRIVATE_KEY = (
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----"
+)
 BEARER = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 EMAIL = "jane.doe@example.com"
 CARD = "4111 1111 1111 1111"
-SECRETS = [SLACK_BOT, SLACK_USER, SLACK_APP, OPENAI, AWS, "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo", "eyJzdWIi", EMAIL, CARD]
+SECRETS = [
+    SLACK_BOT,
+    SLACK_USER,
+    SLACK_APP,
+    OPENAI,
+    AWS,
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo",
+    "eyJzdWIi",
+    EMAIL,
+    CARD,
+]
 DIRTY = f"use {SLACK_BOT} or {SLACK_USER} / {SLACK_APP}, {OPENAI}, {AWS}, {BEARER}, mail {EMAIL}, card {CARD}\n{PRIVATE_KEY}"
 
 
@@ -91,17 +103,27 @@ def test_no_secret_or_pii_reaches_the_database_from_any_field(db: Database, db_p
     turn_id = record_turn(db, result, channel="C1", user="U1", thread_ts="1.2")
     record_feedback(db, turn_id, "U2", -1, reason="other", comment=f"ping me at {EMAIL}, key {SLACK_BOT}")
     handover = open_handover(
-        db, turn_id=turn_id, thread_id="slack:C1:1.2", channel="C1", thread_ts="1.2", question=DIRTY, reason=DIRTY
+        db,
+        turn_id=turn_id,
+        thread_id="slack:C1:1.2",
+        channel="C1",
+        thread_ts="1.2",
+        question=DIRTY,
+        reason=DIRTY,
     )
     resolve_handover(db, handover, resolved_by="U3", answer=f"use {PRIVATE_KEY} and card {CARD}")
     audit(db, actor="U3", action="add", target=f"https://x?api_key={OPENAI}", detail=DIRTY)
     report = IngestReport([SourceOutcome(f"/tmp/{EMAIL}.md", "failed", reason=f"401 with {BEARER}")])
-    record_ingest_run(db, report, actor="U3", trigger="slack_url", collection="it", inputs=[f"u?token={OPENAI}"])
+    record_ingest_run(
+        db, report, actor="U3", trigger="slack_url", collection="it", inputs=[f"u?token={OPENAI}"]
+    )
     db.close()
 
     stored = _all_text_cells(db_path)
     assert "[SECRET]" in stored and "[EMAIL]" in stored and "[CREDIT_CARD]" in stored
     leaked = [s for s in SECRETS if s in stored]
     assert leaked == []
-    raw = b"".join(p.read_bytes() for p in db_path.parent.glob("keel.db*"))  # the file and its WAL, byte by byte
+    raw = b"".join(
+        p.read_bytes() for p in db_path.parent.glob("keel.db*")
+    )  # the file and its WAL, byte by byte
     assert [s for s in SECRETS if s.encode() in raw] == []

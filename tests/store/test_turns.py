@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.store import Database, open_handover, record_feedback, reconstruct_turn, record_turn
+from bot.store import Database, open_handover, reconstruct_turn, record_feedback, record_turn
 from graphs.prompts import PROMPT_VERSION
 from graphs.result import GuardVerdict, TurnResult
 from tests.store.helpers import EXPENSES, TRAVEL, answered
@@ -33,7 +33,11 @@ def test_a_turn_is_reconstructed_from_the_log(db: Database) -> None:
     assert story is not None
     assert story["turn_id"] == turn_id and len(turn_id) == 32
     assert story["created_at"] == "2025-03-01T09:30:00.000000+00:00"
-    assert story["where"] == {"channel": "C9", "thread_ts": "1700000000.000100", "thread_id": "slack:C9:1700000000.000100"}
+    assert story["where"] == {
+        "channel": "C9",
+        "thread_ts": "1700000000.000100",
+        "thread_id": "slack:C9:1700000000.000100",
+    }
     assert story["asked"] == {
         "question": "What is the hotel cap in Paris?",
         "standalone_question": "What is the hotel cap in Paris?",
@@ -43,17 +47,25 @@ def test_a_turn_is_reconstructed_from_the_log(db: Database) -> None:
         (2, TRAVEL, True),
         (3, "misc.md", False),
     ]
-    assert [(g["stage"], g["check_name"], g["passed"], g["action"], g["reason"]) for g in story["guards"]] == [
+    assert [
+        (g["stage"], g["check_name"], g["passed"], g["action"], g["reason"]) for g in story["guards"]
+    ] == [
         ("input", "pii", True, "pass", ""),
         ("output", "grounded", False, "fix", "one sentence was not supported"),
     ]
     answer = story["answered"]
-    assert answer["decision"] == "answered" and answer["answer"].startswith("Here is what the policy says [1]")
+    assert answer["decision"] == "answered" and answer["answer"].startswith(
+        "Here is what the policy says [1]"
+    )
     assert [(c["n"], c["source"], c["section"]) for c in answer["citations"]] == [
         (1, EXPENSES, "Rules"),
         (2, TRAVEL, "Rules"),
     ]
-    assert (answer["model"], answer["route"], answer["prompt_version"]) == ("openai:gpt-4o-mini", "fast", PROMPT_VERSION)
+    assert (answer["model"], answer["route"], answer["prompt_version"]) == (
+        "openai:gpt-4o-mini",
+        "fast",
+        PROMPT_VERSION,
+    )
     assert answer["confidence"] == 0.8 and answer["fallback"] is False
     assert story["why"] == ["two passages agree"]
     assert story["timings_ms"] == {"check_input": 3.5, "draft": 812.25, "retrieve": 41.0}
@@ -80,10 +92,16 @@ def test_writing_a_turn_again_replaces_it_instead_of_duplicating(db: Database) -
     assert db["turns"].count == 1
 
 
-def test_turns_in_one_thread_share_a_thread_row_and_extractive_turns_have_no_prompt_version(db: Database) -> None:
+def test_turns_in_one_thread_share_a_thread_row_and_extractive_turns_have_no_prompt_version(
+    db: Database,
+) -> None:
     early, late = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)
-    a = record_turn(db, answered("one", [EXPENSES]), channel="C1", user="U1", thread_ts="1.1", created_at=early)
-    b = record_turn(db, answered("two", [EXPENSES]), channel="C1", user="U2", thread_ts="1.1", created_at=late)
+    a = record_turn(
+        db, answered("one", [EXPENSES]), channel="C1", user="U1", thread_ts="1.1", created_at=early
+    )
+    b = record_turn(
+        db, answered("two", [EXPENSES]), channel="C1", user="U2", thread_ts="1.1", created_at=late
+    )
     local = record_turn(db, answered("three", [EXPENSES]), channel="cli", user="me")
 
     threads = {r["id"]: r for r in db["threads"].rows}
@@ -95,7 +113,11 @@ def test_turns_in_one_thread_share_a_thread_row_and_extractive_turns_have_no_pro
 
 
 def test_a_handover_shows_in_the_reconstruction(db: Database) -> None:
-    turn_id = record_turn(db, TurnResult(decision="handed_over", answer="asked a person", question="q"), channel="C", user="U")
-    open_handover(db, turn_id=turn_id, thread_id="t", channel="C", thread_ts="1.1", question="q", experts=["U5"])
+    turn_id = record_turn(
+        db, TurnResult(decision="handed_over", answer="asked a person", question="q"), channel="C", user="U"
+    )
+    open_handover(
+        db, turn_id=turn_id, thread_id="t", channel="C", thread_ts="1.1", question="q", experts=["U5"]
+    )
     story = reconstruct_turn(db, turn_id)
     assert story is not None and story["handover"]["status"] == "pending"

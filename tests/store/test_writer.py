@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import LogWriter, open_db, record_feedback, reconstruct_turn, record_turn, turn_votes
+from bot.store import LogWriter, open_db, reconstruct_turn, record_feedback, record_turn, turn_votes
 from tests.store.helpers import EXPENSES, answered
 
 THREADS, CLICKS_PER_THREAD, TURNS = 50, 20, 5
@@ -95,7 +95,9 @@ def test_a_failing_write_fails_alone_and_reports_its_error(db_path: Path) -> Non
 
 def test_close_drains_the_queue_and_then_refuses_new_writes(db_path: Path) -> None:
     writer = LogWriter(db_path)
-    turn_ids = [writer.record_turn(answered(f"q{i}", [EXPENSES]), channel="C1", user="U1") for i in range(300)]
+    turn_ids = [
+        writer.record_turn(answered(f"q{i}", [EXPENSES]), channel="C1", user="U1") for i in range(300)
+    ]
     writer.close(timeout=60)
     assert sqlite3.connect(db_path).execute("SELECT count(*) FROM turns").fetchone()[0] == 300
     assert len(set(turn_ids)) == 300

@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 THANKS = {"up": "Thanks, glad it helped!", "down": "Thanks for telling us. It helps Keel get better."}
 
 
-def handle_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def handle_feedback(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     ack()
     click = clicked(body, action)
     parsed = parse_vote(click.value)
@@ -25,6 +27,8 @@ def handle_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], cont
     turn_id, vote = parsed
     context["keel"].service.record_vote(turn_id, click.user, vote)
     try:
-        client.chat_postEphemeral(channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=THANKS[vote])
+        client.chat_postEphemeral(
+            channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=THANKS[vote]
+        )
     except Exception:
         log.warning("could not confirm the feedback", exc_info=True)

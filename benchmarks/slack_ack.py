@@ -1,0 +1,281 @@
+"""Slack acks under a burst: 50 concurrent signed ``app_mention`` events to Keel in HTTP mode.
+
+    python benchmarks/slack_ack.py [--events 50] [--workers 4]
+
+Keel runs as it does in production, as its own process (``keel serve --http``: waitress, Bolt, the
+worker pool) answering from the bundled sample handbook with the real graph and log. This process plays
+Slack: the Slack emulator (Web API on 127.0.0.1) records every call Keel makes, and a burst of signed
+events is posted to Keel at once by a small sender process (one asyncio loop, 50 connections, so the
+sender neither adds its own work to the measurement nor shares an interpreter with the emulator).
+Measured per event (the ack when the first byte of Keel's response arrives):
+
+- ack latency: from sending the event to Keel's HTTP 200 (Slack's limit is 3 s; the target p99 < 100 ms);
+- time to first visible progress: from sending to Keel's ``reactions.add`` 👀 on the question;
+- time to answer: from sending to the answer's ``chat.postMessage`` in the thread;
+- exactly once: every question has exactly one answer, also after the whole burst is redelivered as
+  Slack retries (``X-Slack-Retry-Num: 1``, same event ids).
+
+Results: benchmarks/results/slack_ack.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+import numpy as np
+from slack_sdk.signature import SignatureVerifier
+
+from benchmarks.common import REPO, machine_info, temporary_home, write_results
+from knowledge.base import KnowledgeBase
+from knowledge.settings import get_settings
+from tests.servers import free_port
+from tests.slack_emulator import SlackEmulator
+from tests.slack_emulator.delivery import encode_payload
+
+TARGET_ACK_P99_MS = 100.0
+QUESTIONS = [
+    "How many vacation days do I get per year?",
+    "How do I connect to the VPN?",
+    "What is the deadline for submitting expenses?",
+    "How do I reset my password?",
+    "What laptop do new joiners get?",
+    "How do I report a phishing email?",
+    "Can I work remotely from another country?",
+    "How do I book a meeting room?",
+    "What is the per diem for a trip to Toronto?",
+    "Who do I contact at the IT helpdesk?",
+]
+SAMPLES = REPO / "knowledge" / "samples"
+
+
+def stats(samples_ms: list[float]) -> dict[str, float]:
+    values = np.asarray(samples_ms)
+    return {
+        "p50_ms": round(float(np.percentile(values, 50)), 1),
+        "p95_ms": round(float(np.percentile(values, 95)), 1),
+        "p99_ms": round(float(np.percentile(values, 99)), 1),
+        "max_ms": round(float(values.max()), 1),
+        "n": len(samples_ms),
+    }
+
+
+def start_keel(port: int, workers: int, log: Path) -> subprocess.Popen:
+    command = "from bot.cli import app; app()"
+    args = ["serve", "--http", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(
+        [sys.executable, "-c", command, *args], stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO
+    )
+
+
+def wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"keel serve exited with {process.returncode}; see its log")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.25)
+    sys.exit("keel serve did not start listening in time")
+
+
+def signed_requests(slack: SlackEmulator, payloads: list[dict], retry_num: int | None = None) -> list[dict]:
+    """Bodies and headers exactly as Slack would send them, signed now (valid for five minutes)."""
+    requests = []
+    for payload in payloads:
+        slack.ingest(payload)  # the question exists in Slack before Slack tells the app about it
+        content_type, body = encode_payload(payload)
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": SignatureVerifier(slack.signing_secret).generate_signature(timestamp=stamp, body=body),
+        }
+        if retry_num is not None:
+            headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
+        requests.append({"body": body, "headers": headers})
+    return requests
+
+
+async def _post(host: str, port: int, path: str, request: dict) -> dict:
+    """One POST over a fresh connection, the request written in a single send (as Slack's sender does;
+    headers and body in two writes would meet Nagle's algorithm and delayed ACKs: +40-200 ms)."""
+    body = request["body"].encode()
+    head = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {host}:{port}",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+    ]
+    head += [f"{name}: {value}" for name, value in request["headers"].items()]
+    sent = time.time()
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    elapsed = (time.perf_counter() - started) * 1000
+    await reader.read()
+    writer.close()
+    return {"sent": sent, "ack_ms": elapsed, "status": int(status_line.split()[1])}
+
+
+async def _send_all(url: str, requests: list[dict]) -> list[dict]:
+    where = urlsplit(url)
+    return await asyncio.gather(*(_post(where.hostname, where.port, where.path, r) for r in requests))
+
+
+def burst(url: str, requests: list[dict]) -> list[dict]:
+    """Post every request at once from a separate process (one asyncio loop, so the sender adds almost
+    nothing to the measured latency and shares no interpreter with the emulator)."""
+    with tempfile.TemporaryDirectory() as folder:
+        job, out = Path(folder) / "requests.json", Path(folder) / "results.json"
+        job.write_text(json.dumps({"url": url, "requests": requests}))
+        subprocess.run([sys.executable, __file__, "--send", str(job), str(out)], check=True, cwd=REPO)
+        return json.loads(out.read_text())
+
+
+def send_from_file(job: Path, out: Path) -> None:
+    spec = json.loads(job.read_text())
+    out.write_text(json.dumps(asyncio.run(_send_all(spec["url"], spec["requests"]))))
+
+
+def wait_for_answers(slack: SlackEmulator, threads: list[tuple[str, str]], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = set(threads)
+    while pending and time.monotonic() < deadline:
+        pending = {(c, ts) for c, ts in pending if not slack.bot_messages(c, ts)}
+        time.sleep(0.1)
+    if pending:
+        sys.exit(f"{len(pending)} questions were not answered within {timeout:.0f}s")
+
+
+def wait_for_quiet(slack: SlackEmulator, quiet_s: float = 3.0) -> None:
+    """Until Keel has made no Web API call for ``quiet_s`` (a late duplicate would show up by then)."""
+    seen = -1
+    while seen != len(slack.calls()):
+        seen = len(slack.calls())
+        time.sleep(quiet_s)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--send", nargs=2, type=Path, help=argparse.SUPPRESS)  # the sender subprocess
+    args = parser.parse_args()
+    if args.send:
+        send_from_file(*args.send)
+        return
+
+    with temporary_home() as home, SlackEmulator() as slack:
+        started = time.perf_counter()
+        report = KnowledgeBase().ingest([str(SAMPLES)])
+        ingest_s = time.perf_counter() - started
+        print(f"ingested the sample handbook: {sum(o.chunks for o in report.outcomes)} chunks in {ingest_s:.0f}s")
+        os.environ.update(
+            SLACK_BOT_TOKEN=slack.bot_token,
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            KEEL_SLACK_API_URL=slack.api_url,
+            NO_PROXY="127.0.0.1,localhost",
+        )
+        get_settings(fresh=True)
+        port = free_port()
+        process = start_keel(port, args.workers, home / "keel-serve.log")
+        try:
+            wait_until_listening(port, process)
+            url = f"http://127.0.0.1:{port}/slack/events"
+            channels = [f"C0BENCH{n % 5}" for n in range(args.events)]
+            payloads = [
+                slack.payloads.event_app_mention(QUESTIONS[n % len(QUESTIONS)], f"U0USER{n:03d}", channels[n])
+                for n in range(args.events)
+            ]
+            threads = [(p["event"]["channel"], p["event"]["ts"]) for p in payloads]
+            print(f"posting {args.events} signed app_mention events at once…")
+            first = burst(url, signed_requests(slack, payloads))
+            wait_for_answers(slack, threads, timeout=600)
+            print("all answered; redelivering the whole burst as Slack retries…")
+            retried = burst(url, signed_requests(slack, payloads, retry_num=1))
+            wait_for_quiet(slack)
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+        result = summarise(slack, payloads, first, retried)
+        result.update(
+            benchmark="slack_ack",
+            machine=machine_info(),
+            params={
+                "events": args.events,
+                "workers": args.workers,
+                "mode": "keel serve --http (waitress, 16 threads) in its own process",
+                "knowledge": "the bundled sample handbook (knowledge/samples)",
+                "llm": "none (extractive answers)",
+                "ingest_s": round(ingest_s, 1),
+            },
+        )
+        path = write_results("slack_ack", result)
+        print_summary(result, path)
+
+
+def summarise(slack: SlackEmulator, payloads: list[dict], first: list[dict], retried: list[dict]) -> dict:
+    progress_ms, answer_ms, answers_per_question = [], [], []
+    for payload, sent in zip(payloads, first, strict=True):
+        channel, ts = payload["event"]["channel"], payload["event"]["ts"]
+        reaction = next(c for c in slack.calls("reactions.add") if c.args.get("timestamp") == ts)
+        answers = [c for c in slack.calls("chat.postMessage") if c.args.get("thread_ts") == ts and c.ok]
+        progress_ms.append((reaction.at - sent["sent"]) * 1000)
+        answer_ms.append((answers[0].at - sent["sent"]) * 1000)
+        answers_per_question.append(len([m for m in slack.bot_messages(channel, ts) if m["ts"] != ts]))
+    ack = stats([r["ack_ms"] for r in first])
+    decisions = Counter(
+        "answered" if "context" in {b.get("type") for b in m.get("blocks", [])} else "handed_over_or_refused"
+        for m in slack.bot_messages()
+    )
+    return {
+        "ack": ack,
+        "ack_target_p99_ms": TARGET_ACK_P99_MS,
+        "ack_target_met": ack["p99_ms"] < TARGET_ACK_P99_MS,
+        "ack_statuses": dict(Counter(r["status"] for r in first)),
+        "first_progress": stats(progress_ms),
+        "answer": stats(answer_ms),
+        "retries": {
+            "ack": stats([r["ack_ms"] for r in retried]),
+            "statuses": dict(Counter(r["status"] for r in retried)),
+        },
+        "exactly_once": all(n == 1 for n in answers_per_question),
+        "answers_per_question": dict(Counter(answers_per_question)),
+        "replies": dict(decisions),
+        "slack_api_calls": dict(Counter(c.method for c in slack.calls())),
+        "rejected_calls": len(slack.rejected_calls()),
+    }
+
+
+def print_summary(result: dict, path: Path) -> None:
+    ack, progress, answer = result["ack"], result["first_progress"], result["answer"]
+    print(f"ack:            p50 {ack['p50_ms']} ms  p99 {ack['p99_ms']} ms  max {ack['max_ms']} ms")
+    print(f"first progress: p50 {progress['p50_ms']} ms  p99 {progress['p99_ms']} ms")
+    print(f"answer:         p50 {answer['p50_ms']} ms  p99 {answer['p99_ms']} ms")
+    print(
+        f"exactly once:   {result['exactly_once']} {result['answers_per_question']}  (after {len(result['retries'])} retry burst)"
+    )
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Thread pools that know how much work they hold: for graceful shutdown, metrics and tests."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+
+class TrackedExecutor(ThreadPoolExecutor):
+    """A ``ThreadPoolExecutor`` that counts queued + running tasks and can wait until there are none."""
+
+    def __init__(self, max_workers: int, thread_name_prefix: str, nice: int = 0) -> None:
+        initializer = (lambda: lower_priority(nice)) if nice else None
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix, initializer=initializer)
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    @property
+    def busy(self) -> int:
+        """Tasks submitted and not finished yet."""
+        with self._changed:
+            return self._busy
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._changed:
+            self._busy += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._done(None)
+            raise
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: object) -> None:
+        with self._changed:
+            self._busy -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once nothing is queued or running; False if that did not happen within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            return True
+
+
+def lower_priority(nice: int) -> None:
+    """Make the calling thread yield the CPU to the others (Linux schedules threads one by one).
+
+    Answering is CPU-heavy (embedding, search, the graph); acking Slack is light but must be quick. On a
+    busy machine the kernel then runs the ack threads first. Elsewhere this does nothing.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError):
+        pass

@@ -1,0 +1,121 @@
+"""Guardrails on every question and every answer, offline.
+
+    check_input(text, channel=...)            -> GuardReport  (before retrieval and any LLM)
+    check_output(answer, sources, ...)        -> GuardReport  (on the draft)
+    scan_chunk(text)                          -> ["injection"] for documents carrying instructions
+    load_policy(path)                         -> Policy       (keel.toml, validated, reloaded on change)
+
+Importing this package is cheap; guardrails and the embedder load on the first check (``warm_up()`` does
+it ahead of time). See docs/guards.md for the checks, the policy keys and the measured figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from graphs.guards.leak import protect as protect_prompt
+from graphs.guards.types import CheckContext, GuardReport, SourceText, Verdict
+from graphs.policy import ChannelPolicy, Policy, PolicyError, load_policy
+
+__all__ = [
+    "GuardReport",
+    "Policy",
+    "PolicyError",
+    "SourceText",
+    "Verdict",
+    "check_input",
+    "check_output",
+    "current_policy",
+    "load_policy",
+    "protect_prompt",
+    "quarantine",
+    "scan_chunk",
+    "warm_up",
+]
+log = logging.getLogger(__name__)
+_last_good: Policy | None = None
+_policy_lock = threading.Lock()
+
+
+def current_policy(path: Path | None = None) -> Policy:
+    """The policy to run with: a file that became invalid keeps the last good version (and logs why),
+    so an admin's typo does not take the bot down. ``load_policy`` itself always raises."""
+    global _last_good
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        if _last_good is None:
+            raise
+        log.error("guards: policy not reloaded, keeping the last valid one: %s", exc)
+        return _last_good
+    with _policy_lock:
+        _last_good = policy
+    return policy
+
+
+def _channel_policy(channel: str | None, policy: Policy | None) -> ChannelPolicy:
+    return (policy or current_policy()).for_channel(channel)
+
+
+def check_input(text: str, *, channel: str | None = None, policy: Policy | None = None) -> GuardReport:
+    """Checks a question before retrieval and before any LLM sees it. ``report.text`` is safe to log."""
+    from graphs.guards import engine
+
+    return engine.run(text, CheckContext(_channel_policy(channel, policy), "input"))
+
+
+def check_output(
+    answer: str,
+    sources: Sequence[SourceText | Mapping[str, object]],
+    *,
+    question: str = "",
+    channel: str | None = None,
+    policy: Policy | None = None,
+) -> GuardReport:
+    """Checks a draft answer against the numbered sources it may cite as ``[n]``."""
+    from graphs.guards import engine
+
+    texts = tuple(_source(s) for s in sources)
+    return engine.run(answer, CheckContext(_channel_policy(channel, policy), "output", texts, question))
+
+
+def _source(item: SourceText | Mapping[str, object]) -> SourceText:
+    if isinstance(item, SourceText):
+        return item
+    return SourceText(int(item["n"]), str(item.get("text", "")), str(item.get("source", "")))  # type: ignore[call-overload]
+
+
+def scan_chunk(text: str, *, policy: Policy | None = None) -> list[str]:
+    """Flags for a knowledge chunk at ingest, e.g. ``["injection"]`` when it carries instructions to an AI."""
+    from graphs.guards.injection import scan_document
+
+    config = (policy or current_policy()).guards.document_injection
+    if not config.enabled:
+        return []
+    return ["injection"] if scan_document(text) else []
+
+
+def quarantine(flags: Sequence[str] | str, *, policy: Policy | None = None) -> bool:
+    """True when the policy says a chunk with these flags must not be indexed (``document_injection``
+    action ``refuse``); otherwise flagged chunks are indexed with the flag and handled with care."""
+    flag_list = flags.split(",") if isinstance(flags, str) else list(flags)
+    config = (policy or current_policy()).guards.document_injection
+    return "injection" in flag_list and config.enabled and config.action in ("refuse", "hand_over")
+
+
+def warm_up(policy: Policy | None = None) -> None:
+    """Build the guards and load the embeddings and name lists now rather than on the first question."""
+    from graphs.guards import engine, language, secrets
+    from graphs.guards.injection import default_library
+    from graphs.guards.names import name_lists
+
+    name_lists()
+    language.identify("warm up the English vocabulary and its stems")
+    secrets.find_secrets("warm up")
+    default_library()
+    channel_policy = _channel_policy(None, policy)
+    engine.guard_for("input", channel_policy)
+    engine.guard_for("output", channel_policy)

@@ -1,0 +1,42 @@
+"""Keep guardrails-ai and its dependencies offline and private, without the user's help.
+
+Found by reading guardrails-ai 0.11 and watching its sockets:
+- hub telemetry (OpenTelemetry spans to an AWS endpoint) is on unless ``~/.guardrailsrc`` says
+  ``enable_metrics=false``; every ``Guard()`` re-reads that file. We make ``RC.load`` return an rc with
+  metrics and remote inference off (keeping the user's token, if any), and disable the OTel SDK;
+- ``import guardrails`` with nltk installed downloads ``punkt``: we make ``nltk.download`` a no-op;
+- LiteLLM fetches a model cost map on import unless ``LITELLM_LOCAL_MODEL_COST_MAP=True``;
+- concurrent ``fix`` validators were seen to merge their fixes wrongly: ``GUARDRAILS_RUN_SYNC=true``.
+We do not touch ``~/.guardrailsrc``. This module sets the environment; the rc override lives in
+:mod:`graphs.guards.engine`, the only module that imports guardrails. A test proves that building and
+running the guards connects nowhere.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+ENVIRONMENT = {
+    "OTEL_SDK_DISABLED": "true",
+    "GUARDRAILS_RUN_SYNC": "true",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+}
+
+
+def prepare_environment() -> None:
+    """Set before guardrails is imported. Values are forced: these are not the user's to turn back on."""
+    os.environ.update(ENVIRONMENT)
+    if importlib.util.find_spec("nltk") is not None:
+        import nltk
+
+        def _no_download(*args: object, **kwargs: object) -> bool:
+            log.info("guards: refused an nltk download (%s); Keel runs offline", args[:1])
+            return False
+
+        nltk.download = _no_download  # type: ignore[assignment]

@@ -1,0 +1,76 @@
+"""The PII recognisers: checksums, formats, names."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphs.guards.pii import find_pii, iban_valid, luhn_valid
+
+
+def types(text, entities=None):
+    return [(e.type, e.value) for e in find_pii(text, entities)]
+
+
+def test_credit_cards_need_a_valid_luhn_checksum():
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+    assert types("card 4111-1111-1111-1111") == [("CREDIT_CARD", "4111-1111-1111-1111")]
+    assert types("order 4111-1111-1111-1112 shipped") == []
+
+
+def test_ssns_follow_the_issuance_rules():
+    assert types("SSN 123-45-6789") == [("US_SSN", "123-45-6789")]
+    assert types("SSN 000-12-3456, 666-12-3456, 923-45-6789") == []
+    assert types("my social security number is 123456789") == [("US_SSN", "123456789")]
+    assert types("order number 123456789") == []
+
+
+def test_ibans_need_the_mod_97_check():
+    assert iban_valid("GB82 WEST 1234 5698 7654 32") and not iban_valid("GB83 WEST 1234 5698 7654 32")
+    assert types("pay to DE89370400440532013000 please") == [("IBAN", "DE89370400440532013000")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail jane_o'neil+hr@mail.acme.co.uk now", ("EMAIL", "jane_o'neil+hr@mail.acme.co.uk")),
+        ("call (415) 555-0134 today", ("PHONE", "(415) 555-0134")),
+        ("call +46 (0)8 928 571 38", ("PHONE", "+46 (0)8 928 571 38")),
+        ("server 192.168.10.7 is down", ("IP_ADDRESS", "192.168.10.7")),
+        ("ping 2001:db8::8a2e:370:7334 please", ("IP_ADDRESS", "2001:db8::8a2e:370:7334")),
+        ("ship to 221B Baker Street, London", ("ADDRESS", "221B Baker Street")),
+    ],
+)
+def test_formats(text, expected):
+    assert expected in types(text)
+
+
+def test_dates_versions_and_counts_are_not_phone_numbers_or_ips():
+    assert types("Released on 2023-04-05 12:30, version 10, 250 000 users, 3 4 5 6 7") == []
+    assert types("version 1.2.3 of the app") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please ask Maria Lopez about it",
+        "My name is Tomasz Kowalczyk",
+        "Dr. Okonkwo approved the request",
+        "Hanne I. Kreutzmann will present tomorrow",
+        "I'm olga krylova from sales",
+    ],
+)
+def test_person_names(text):
+    assert [t for t, _ in types(text, ["PERSON"])] == ["PERSON"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is the policy in New York?",
+        "Can I work from home on Friday?",
+        "The Marketing Team meets on Monday",
+        "who sang hold me closer tiny dancer",
+    ],
+)
+def test_ordinary_capitalised_words_are_not_names(text):
+    assert types(text, ["PERSON"]) == []

@@ -1,0 +1,128 @@
+"""The policy file: defaults, validation errors people can act on, reload on change, per-channel merge."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from graphs.guards import current_policy
+from graphs.policy import DEFAULT_POLICY, PolicyError, load_policy, parse_policy
+from knowledge.settings import get_settings
+
+VALID = """
+admins = ["U0ADMIN"]
+banned_topics = ["salaries of named colleagues"]
+allowed_link_domains = ["acme.example"]
+
+[guards.injection]
+action = "hand_over"
+
+[defaults]
+collections = ["handbook"]
+experts = ["S0PEOPLE"]
+
+[channels.C0HR]
+experts = ["S0HRTEAM"]
+reserved_topics = ["harassment complaints"]
+
+[channels.C0HR.guards.pii]
+action = "log_only"
+entities = ["EMAIL"]
+"""
+
+
+def test_no_file_means_the_documented_defaults(monkeypatch):
+    monkeypatch.delenv("KEEL_POLICY", raising=False)
+    get_settings(fresh=True)
+    policy = load_policy()
+    assert policy is DEFAULT_POLICY
+    defaults = policy.for_channel("C0ANY")
+    assert defaults.guards.injection.action == "refuse"
+    assert defaults.guards.pii.action == "redact"
+    assert defaults.guards.grounded.action == "fix"
+    assert defaults.handover.reminder_minutes == 30
+    assert defaults.handover.working_hours == "09:00-18:00"
+
+
+def test_channel_overrides_merge_over_the_defaults_and_unknown_channels_get_defaults():
+    policy = parse_policy(VALID)
+    hr = policy.for_channel("C0HR")
+    assert hr.guards.pii.action == "log_only" and hr.guards.pii.entities == ["EMAIL"]
+    assert hr.guards.injection.action == "hand_over"  # from the top-level [guards], not overridden
+    assert hr.experts == ["S0HRTEAM"] and hr.collections == ["handbook"]  # own value / inherited default
+    assert hr.reserved_topics == ["harassment complaints"]
+    assert hr.banned_topics == ["salaries of named colleagues"] and hr.admins == ["U0ADMIN"]
+    other = policy.for_channel("C0SOMEWHERE")
+    assert other.guards.pii.action == "redact" and other.experts == ["S0PEOPLE"]
+    assert policy.for_channel(None) == other
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[guards.injection]\naction = "block"', "guards.injection.action: Input should be 'redact'"),
+        ('[guards.pii]\nactoin = "redact"', "guards.pii.actoin: unknown key"),
+        ('[guards.injectoin]\naction = "refuse"', "guards.injectoin: unknown key"),
+        ('[channels.general]\ntone = "friendly"', "'general' is not a Slack channel id"),
+        ('[channels.C0HR.guards.pii]\naction = "nope"', "channels.C0HR.guards.pii.action: Input should be"),
+        ('[channels.C0HR.guards.piii]\naction = "redact"', "channels.C0HR.guards.piii: unknown check"),
+        ('[handover]\nworking_hours = "18:00-09:00"', "handover.working_hours: use 'HH:MM-HH:MM'"),
+        ('[channels.C0HR]\nexperts = ["bob"]', "'bob' is not a Slack user id"),
+        ('[guards.injection]\nsimilarity_threshold = 1.5', "guards.injection.similarity_threshold"),
+        ("admins = [", "not valid TOML"),
+    ],
+)
+def test_invalid_policies_fail_with_the_key_path_and_the_problem(toml, message):
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(toml, source="keel.toml")
+    assert str(raised.value).startswith("keel.toml:")
+    assert message in str(raised.value)
+
+
+def test_policy_path_comes_from_keel_policy_and_a_missing_file_is_an_error(tmp_path, monkeypatch):
+    path = tmp_path / "keel.toml"
+    path.write_text(VALID)
+    monkeypatch.setenv("KEEL_POLICY", str(path))
+    get_settings(fresh=True)
+    assert load_policy().admins == ["U0ADMIN"]
+    monkeypatch.setenv("KEEL_POLICY", str(tmp_path / "missing.toml"))
+    get_settings(fresh=True)
+    with pytest.raises(PolicyError, match="policy file not found"):
+        load_policy()
+
+
+def _touch_later(path) -> None:
+    stamp = time.time() + 5  # file systems with coarse timestamps still see a new mtime
+    os.utime(path, (stamp, stamp))
+
+
+def test_the_policy_is_reloaded_when_the_file_changes(tmp_path):
+    path = tmp_path / "keel.toml"
+    path.write_text('[guards.injection]\naction = "refuse"\n')
+    assert load_policy(path).guards.injection.action == "refuse"
+    assert load_policy(path) is load_policy(path)  # unchanged file: cached
+    path.write_text('[guards.injection]\naction = "log_only"\n')
+    _touch_later(path)
+    assert load_policy(path).guards.injection.action == "log_only"
+
+
+def test_a_broken_edit_keeps_the_last_good_policy_running_but_load_policy_reports_it(tmp_path):
+    path = tmp_path / "keel.toml"
+    path.write_text('[guards.pii]\naction = "log_only"\n')
+    assert current_policy(path).guards.pii.action == "log_only"
+    path.write_text('[guards.pii]\naction = "shred"\n')
+    _touch_later(path)
+    with pytest.raises(PolicyError, match="guards.pii.action"):
+        load_policy(path)
+    assert current_policy(path).guards.pii.action == "log_only"
+
+
+def test_the_example_policy_in_the_repository_is_valid():
+    from pathlib import Path
+
+    policy = load_policy(Path(__file__).resolve().parents[2] / "keel.toml")
+    hr = policy.for_channel("C0HRHELP001")
+    assert "PERSON" not in hr.guards.pii.entities and hr.reserved_topics
+    assert policy.for_channel("C0ITDESK001").guards.secrets.action == "refuse"
