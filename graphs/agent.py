@@ -83,11 +83,7 @@ class Agent:
             ):
                 if mode == "messages":
                     chunk, meta = data
-                    if (
-                        meta.get("langgraph_node") == "draft"
-                        and isinstance(chunk.content, str)
-                        and chunk.content
-                    ):
+                    if meta.get("langgraph_node") == "draft" and isinstance(chunk.content, str) and chunk.content:
                         yield Token(chunk.content)
                 elif mode == "values":
                     final = data

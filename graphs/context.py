@@ -28,27 +28,57 @@ def pass_output(answer: str, sources: Sequence[Any], **_: Any) -> dict[str, Any]
     return {"action": "pass", "text": answer, "verdicts": [], "user_message": None}
 
 
+def pass_hits(hits: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    return list(hits), None
+
+
+def guard_input(text: str, **kwargs: Any) -> dict[str, Any]:
+    from graphs import guards
+
+    return guards.check_input(text, **kwargs).to_dict()
+
+
+def guard_output(answer: str, sources: Sequence[Any], **kwargs: Any) -> dict[str, Any]:
+    from graphs import guards
+
+    return guards.check_output(answer, sources, **kwargs).to_dict()
+
+
+def guard_hits(hits: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Drop passages flagged as carrying injected instructions at ingest; the verdict goes to the log."""
+    from graphs import guards
+
+    kept, verdict = guards.screen_hits(hits)
+    return [dict(h) for h in kept], verdict.to_dict()
+
+
 @dataclass
 class KeelContext:
     """Everything a turn needs besides its state."""
 
     kb: KnowledgeBase = field(metadata={"description": "The knowledge base to retrieve from."})
-    llm: BaseChatModel | None = field(
-        default=None, metadata={"description": "Chat model; None = extractive."}
-    )
+    llm: BaseChatModel | None = field(default=None, metadata={"description": "Chat model; None = extractive."})
     llm_name: str = field(default="extractive", metadata={"description": "Name of `llm` for the log."})
-    strong_llm: BaseChatModel | None = field(
-        default=None, metadata={"description": "Model for complex questions."}
-    )
+    strong_llm: BaseChatModel | None = field(default=None, metadata={"description": "Model for complex questions."})
     strong_llm_name: str = field(default="", metadata={"description": "Name of `strong_llm` for the log."})
     k: int = field(default=5, metadata={"description": "How many passages to retrieve."})
     collections: list[str] | None = field(default=None, metadata={"description": "Collections to search."})
-    judge_threshold: float | None = field(
-        default=None, metadata={"description": "Override the evidence bar."}
-    )
+    judge_threshold: float | None = field(default=None, metadata={"description": "Override the evidence bar."})
     max_history: int = field(default=6, metadata={"description": "Turns of thread history remembered."})
     check_input: InputCheck = field(default=pass_input, metadata={"description": "Input guard seam."})
     check_output: OutputCheck = field(default=pass_output, metadata={"description": "Output guard seam."})
+    screen_hits: Callable[..., Any] = field(default=pass_hits, metadata={"description": "Retrieval guard seam."})
+
+
+def knowledge_base(settings: Settings) -> KnowledgeBase:
+    """The knowledge base with the ingest-time injection scan wired in (flagged chunks are marked, or
+    left out when the policy quarantines them)."""
+    from graphs import guards
+
+    def flag(text: str) -> list[str]:
+        return guards.scan_chunk(text)
+
+    return KnowledgeBase(settings, flagger=flag, quarantine=guards.quarantine)
 
 
 def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrides: Any) -> KeelContext:
@@ -66,7 +96,10 @@ def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrid
         )
 
     values: dict[str, Any] = {
-        "kb": kb or KnowledgeBase(settings),
+        "kb": kb or knowledge_base(settings),
+        "check_input": guard_input,
+        "check_output": guard_output,
+        "screen_hits": guard_hits,
         "llm": model(settings.llm),
         "llm_name": settings.llm or "extractive",
         "strong_llm": model(settings.llm_strong),

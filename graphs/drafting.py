@@ -61,9 +61,7 @@ def _attr(value: str) -> str:
     return value.replace('"', "'").replace("\n", " ")
 
 
-def draft_with_model(
-    model: BaseChatModel, question: str, hits: Sequence[dict[str, Any]]
-) -> dict[str, Any] | None:
+def draft_with_model(model: BaseChatModel, question: str, hits: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The model's cited answer, or None when it says the sources do not answer (NO_ANSWER)."""
     messages = [
         SystemMessage(ANSWER_SYSTEM),

@@ -10,6 +10,7 @@ settings and dependencies come from ``runtime.context`` (:class:`graphs.context.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -84,9 +85,17 @@ def check_input(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     return update
 
 
+_PLACEHOLDER = re.compile(r"\s*\[(?:[A-Z_]{2,20})\]")
+
+
+def without_placeholders(text: str) -> str:
+    """Redaction markers like [EMAIL] say nothing about what to look up: search without them."""
+    return re.sub(r"\s+([?.!,:;])", r"\1", _PLACEHOLDER.sub("", text)).strip()
+
+
 @timed("condense")
 def condense(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
-    question = state["safe_question"]
+    question = without_placeholders(state["safe_question"]) or state["safe_question"]
     history = state.get("history", [])
     if not is_follow_up(question, bool(history)):
         return {"standalone": question}
@@ -109,16 +118,18 @@ def condense(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
 def retrieve(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     ctx = runtime.context
     hits = ctx.kb.search(state["standalone"], k=ctx.k, collections=ctx.collections)
-    return {"hits": [h.to_json() for h in hits]}
+    kept, verdict = ctx.screen_hits([h.to_json() for h in hits])
+    update: dict[str, Any] = {"hits": kept}
+    if verdict is not None:
+        update["verdicts"] = [*state.get("verdicts", []), {**verdict, "stage": "retrieval"}]
+    return update
 
 
 @timed("judge")
 def judge(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     ctx = runtime.context
     hits = [Hit(**h) for h in state["hits"]]
-    judgement = judge_evidence(
-        state["standalone"], hits, embedder=ctx.kb.embedder, threshold=ctx.judge_threshold
-    )
+    judgement = judge_evidence(state["standalone"], hits, embedder=ctx.kb.embedder, threshold=ctx.judge_threshold)
     update: dict[str, Any] = {"judgement": _judgement_to_state(judgement)}
     if not judgement.sufficient:
         update["reasons"] = [*state.get("reasons", []), *judgement.reasons] or ["the evidence is too weak"]
@@ -156,17 +167,21 @@ def draft(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
 @timed("check_output")
 def check_output(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     draft_ = state["draft"]
-    sources = [
-        {"n": n, "text": h["text"], "source": h["source"]} for n, h in enumerate(state["hits"], start=1)
-    ]
+    sources = [{"n": n, "text": h["text"], "source": h["source"]} for n, h in enumerate(state["hits"], start=1)]
     report = runtime.context.check_output(
         draft_["answer"], sources, question=state["standalone"], channel=state.get("channel")
     )
+    text = report["text"]
+    citations = [c for c in draft_.get("citations", []) if f"[{c['n']}]" in text]
+    action = _route_for(report["action"])
     update: dict[str, Any] = {
-        "draft": {**draft_, "answer": report["text"]},
+        "draft": {**draft_, "answer": text, "citations": citations},
         "verdicts": [*state.get("verdicts", []), *({**v, "stage": "output"} for v in report["verdicts"])],
-        "pending_action": _route_for(report["action"]),
+        "pending_action": action,
     }
+    if action == "continue" and not citations:  # a fix removed every supported sentence
+        update["pending_action"] = "hand_over"
+        update["reasons"] = [*state.get("reasons", []), "no sentence of the draft was supported by the sources"]
     if report.get("user_message"):
         update["reasons"] = [*state.get("reasons", []), report["user_message"]]
     return update
@@ -226,8 +241,7 @@ def _judgement_to_state(judgement: Any) -> dict[str, Any]:
         "reasons": list(judgement.reasons),
         "question_type": judgement.question_type,
         "evidence": [
-            {"chunk_id": e.hit.chunk_id, "sentence": e.sentence, "score": float(e.score)}
-            for e in judgement.evidence
+            {"chunk_id": e.hit.chunk_id, "sentence": e.sentence, "score": float(e.score)} for e in judgement.evidence
         ],
     }
 
@@ -240,10 +254,7 @@ def _extractive_draft(state: State) -> dict[str, Any]:
     judgement = Judgement(
         sufficient=j["sufficient"],
         confidence=j["confidence"],
-        evidence=[
-            Evidence(hit=by_id[e["chunk_id"]], sentence=e["sentence"], score=e["score"])
-            for e in j["evidence"]
-        ],
+        evidence=[Evidence(hit=by_id[e["chunk_id"]], sentence=e["sentence"], score=e["score"]) for e in j["evidence"]],
         reasons=j["reasons"],
         question_type=j["question_type"],
     )
@@ -267,9 +278,7 @@ def build_result(state: State) -> TurnResult:
     if decision == "answered":
         answer = draft_["answer"]
         if draft_.get("fallback"):
-            answer += (
-                "\n\n_The language model was unavailable, so this answer was put together from the sources._"
-            )
+            answer += "\n\n_The language model was unavailable, so this answer was put together from the sources._"
     elif decision == "handed_over":
         answer = HAND_OVER_TEXT
     else:

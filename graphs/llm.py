@@ -29,9 +29,7 @@ def load_chat_model(
 
     provider, sep, model = spec.partition(":")
     if not sep or not provider or not model:
-        raise ModelConfigError(
-            f"KEEL_LLM must look like 'provider:model' (e.g. openai:gpt-4o-mini), got {spec!r}."
-        )
+        raise ModelConfigError(f"KEEL_LLM must look like 'provider:model' (e.g. openai:gpt-4o-mini), got {spec!r}.")
     kwargs: dict[str, Any] = {"timeout": timeout, "max_retries": max_retries, "temperature": 0}
     if streaming:
         kwargs["streaming"] = True

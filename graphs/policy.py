@@ -88,8 +88,8 @@ class LanguagePolicy(CheckPolicy):
     action: Action = "refuse"
     allowed: list[str] = Field(
         default_factory=lambda: list(DEFAULT_LANGUAGES),
-        description="Language codes accepted (en de fr es it pt nl sv da no pl) and scripts (cyrillic cjk "
-        "arabic greek hebrew devanagari).",
+        description="Language codes accepted (en de fr es it pt nl sv da no pl), scripts (cyrillic cjk arabic "
+        "greek hebrew devanagari), and 'unknown' to accept text in unrecognised languages, whole or in part.",
     )
 
 
@@ -111,9 +111,7 @@ class InjectionPolicy(CheckPolicy):
 
 class PiiPolicy(CheckPolicy):
     action: Action = "redact"
-    entities: list[PiiEntity] = Field(
-        default_factory=lambda: list(ALL_PII), description="Entity types checked."
-    )
+    entities: list[PiiEntity] = Field(default_factory=lambda: list(ALL_PII), description="Entity types checked.")
 
 
 class SecretsPolicy(CheckPolicy):
@@ -183,9 +181,7 @@ class OutputSecretsPolicy(SecretsPolicy):
 
 class PromptLeakPolicy(CheckPolicy):
     action: Action = "refuse"
-    shingle_words: int = Field(
-        default=8, ge=4, le=30, description="Words in a row shared with a prompt = a leak."
-    )
+    shingle_words: int = Field(default=8, ge=4, le=30, description="Words in a row shared with a prompt = a leak.")
 
 
 class SlackSafetyPolicy(CheckPolicy):
@@ -237,18 +233,12 @@ class ChannelSettings(_Strict):
     collections: list[str] | None = Field(default=None, description="Collections searched; None = all.")
     auto_answer: bool = Field(default=True, description="Answer without being mentioned.")
     experts: list[str] = Field(default_factory=list, description="User ids (U...) or user-group ids (S...).")
-    backup_experts: list[str] = Field(
-        default_factory=list, description="Asked when the experts do not reply."
-    )
+    backup_experts: list[str] = Field(default_factory=list, description="Asked when the experts do not reply.")
     tone: str = Field(default="neutral", description="Answer tone, e.g. 'neutral', 'friendly', 'formal'.")
     reserved_topics: list[str] = Field(default_factory=list, description="Topics that always go to a human.")
-    escalation_channel: str | None = Field(
-        default=None, description="Channel id where hand-overs are posted."
-    )
+    escalation_channel: str | None = Field(default=None, description="Channel id where hand-overs are posted.")
     banned_topics: list[str] | None = Field(default=None, description="Replaces the top-level list if set.")
-    allowed_link_domains: list[str] | None = Field(
-        default=None, description="Replaces the top-level list if set."
-    )
+    allowed_link_domains: list[str] | None = Field(default=None, description="Replaces the top-level list if set.")
 
     @field_validator("experts", "backup_experts")
     @classmethod
@@ -326,9 +316,7 @@ class Policy(_Strict):
     def _channel_ids(cls, channels: dict[str, ChannelOverride]) -> dict[str, ChannelOverride]:
         for channel_id in channels:
             if not re.fullmatch(r"[CDG][A-Z0-9]{2,}", channel_id):
-                raise ValueError(
-                    f"{channel_id!r} is not a Slack channel id (C..., G... or D...); use ids, not names"
-                )
+                raise ValueError(f"{channel_id!r} is not a Slack channel id (C..., G... or D...); use ids, not names")
         return channels
 
     def model_post_init(self, _: Any) -> None:
@@ -360,9 +348,7 @@ class Policy(_Strict):
             escalation_channel=base["escalation_channel"],
             banned_topics=base["banned_topics"] if base["banned_topics"] is not None else self.banned_topics,
             allowed_link_domains=(
-                base["allowed_link_domains"]
-                if base["allowed_link_domains"] is not None
-                else self.allowed_link_domains
+                base["allowed_link_domains"] if base["allowed_link_domains"] is not None else self.allowed_link_domains
             ),
             admins=self.admins,
             handover=self.handover,
@@ -373,9 +359,7 @@ def _merge_guards(base: GuardsPolicy, override: dict[str, dict[str, Any]], chann
     data = base.model_dump()
     for check, values in override.items():
         if check not in data:
-            raise ValueError(
-                f"channels.{channel_id}.guards.{check}: unknown check (known: {', '.join(data)})"
-            )
+            raise ValueError(f"channels.{channel_id}.guards.{check}: unknown check (known: {', '.join(data)})")
         data[check] = {**data[check], **values}
     try:
         return GuardsPolicy.model_validate(data)

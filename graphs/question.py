@@ -13,20 +13,25 @@ from functools import lru_cache
 
 import Stemmer
 
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Question types whose answer has a recognisable form in a sentence.
 TYPED = ("date", "number", "who", "place", "cause")
 QUESTION_TYPES = (*TYPED, "definition", "yesno", "how", "what", "other")
 
-STOPWORDS = frozenset(
+STOPWORDS = _word_set(
     """a an the of in on at to for from by with about as into like through after over between out against
     during without before under around among up down off is are was were be been being am do does did done
     have has had having will would shall should can could may might must i me my we our you your he him his
     she her it its they them their this that these those there here what which who whom whose when where why
     how and or but if then than so not no nor too very just also only own same such both each few more most
-    other some any all s t get got gets please hi hello thanks""".split()
+    other some any all s t get got gets please hi hello thanks"""
 )
 # Words that frame a question rather than name its subject.
-QUESTION_WORDS = frozenset("name list describe explain tell know give whats many much".split())
+QUESTION_WORDS = _word_set("name list describe explain tell know give whats many much")
 
 _STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -96,9 +101,7 @@ def stems(text: str) -> set[str]:
 
 
 def analyse_question(question: str) -> QuestionProfile:
-    terms = tuple(
-        dict.fromkeys(w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS)
-    )
+    terms = tuple(dict.fromkeys(w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS))
     return QuestionProfile(
         text=question,
         question_type=question_type(question),
@@ -141,7 +144,10 @@ _LEADING = [
             r"|(define|definition of|meaning of)\b)"
         ),
     ),
-    ("yesno", re.compile(r"(is|are|was|were|am|do|does|did|can|could|will|would|should|shall|has|have|had|may|must)\b")),
+    (
+        "yesno",
+        re.compile(r"(is|are|was|were|am|do|does|did|can|could|will|would|should|shall|has|have|had|may|must)\b"),
+    ),
     ("how", re.compile(r"how\b")),
     ("what", re.compile(r"(what|which|whats|list|name|give|describe|explain|identify|tell)\b")),
 ]

@@ -16,9 +16,9 @@ MAX_CHARS = 600  # longer "sentences" (run-on table dumps) are cut for display a
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[`]*[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[`]*[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr prof st no fig approx incl dept inc ltd co jr sr u.s u.k a.m p.m".split()
+    re.findall(r"\S+", "e.g i.e etc vs mr mrs ms dr prof st no fig approx incl dept inc ltd co jr sr u.s u.k a.m p.m")
 )
 
 

@@ -3,7 +3,7 @@ from settings. Callers (the CLI, the graph, the Slack bot) use this and nothing 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from knowledge.embed import Embedder, make_embedder
@@ -21,11 +21,13 @@ class KnowledgeBase:
         *,
         embedder: Embedder | None = None,
         flagger: ChunkFlagger | None = None,
+        quarantine: Callable[[str], bool] | None = None,
         fusion: FusionParams | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self._embedder = embedder
         self._flagger = flagger
+        self._quarantine = quarantine
         self._fusion = fusion
 
     @cached_property
@@ -45,9 +47,7 @@ class KnowledgeBase:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(
-            self.store, self.embedder, self.settings.bm25_path / self.embedder.model_id, self._fusion
-        )
+        return Retriever(self.store, self.embedder, self.settings.bm25_path / self.embedder.model_id, self._fusion)
 
     def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
         return self.retriever.search(query, k=k, collections=collections)
@@ -60,10 +60,8 @@ class KnowledgeBase:
         prune: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        ingester = Ingester(self.store, self.embedder, flagger=self._flagger)
-        report = ingester.ingest(
-            inputs, collection or self.settings.default_collection, prune=prune, progress=progress
-        )
+        ingester = Ingester(self.store, self.embedder, flagger=self._flagger, quarantine=self._quarantine)
+        report = ingester.ingest(inputs, collection or self.settings.default_collection, prune=prune, progress=progress)
         if any(o.status in ("added", "updated", "removed") for o in report.outcomes):
             self.retriever.rebuild_keyword_index()
         return report

@@ -67,10 +67,12 @@ class Ingester:
         embedder: Embedder,
         flagger: ChunkFlagger | None = None,
         http: httpx.Client | None = None,
+        quarantine: Callable[[str], bool] | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.flagger = flagger
+        self.quarantine = quarantine
         self.http = http
 
     def ingest(
@@ -119,9 +121,7 @@ class Ingester:
             return SourceOutcome(source, "failed", reason=f"unexpected error: {type(exc).__name__}"), []
         now = datetime.now(UTC).isoformat(timespec="seconds")
         chunks = [
-            replace(chunk, ingested_at=now)
-            for document in documents
-            for chunk in chunk_document(document, collection)
+            replace(chunk, ingested_at=now) for document in documents for chunk in chunk_document(document, collection)
         ]
         if not chunks:
             return SourceOutcome(source, "failed", reason="no text to index"), []
@@ -129,6 +129,11 @@ class Ingester:
             return SourceOutcome(source, "unchanged", chunks=previous.chunks), []
         if self.flagger:
             chunks = [replace(c, flags=",".join(self.flagger(c.text))) for c in chunks]
+        if self.quarantine:
+            kept = [c for c in chunks if not self.quarantine(c.flags)]
+            if not kept:
+                return SourceOutcome(source, "failed", reason="quarantined: the document carries instructions"), []
+            chunks = kept
         return None, chunks
 
     def _write(self, pending: list[tuple[str, list[Chunk], StoredSource | None]]) -> list[SourceOutcome]:

@@ -27,6 +27,7 @@ SYNC_CHECK_SECONDS = 2.0
 # Asked collections holding at least this share of all chunks are searched by over-fetching, not filtering.
 OVERFETCH_MIN_SHARE = 0.5
 OVERFETCH_MARGIN = 1.5
+DENSE_ENOUGH = 10
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ class Retriever:
             return []
         p = self.params
         index = self.keyword_index()
-        dense = self._dense(query, p.candidates, index, collections)
+        # Fusion needs the best few dense candidates within the collections, not necessarily all of them.
+        dense = self._dense(query, p.candidates, index, collections, enough=min(p.candidates, DENSE_ENOUGH))
         scores = index.scores(query, collections)
         keyword = [
             Hit(chunk_id, "", "", "", "", "", score=score, bm25_rank=r)
@@ -141,13 +143,16 @@ class Retriever:
         }
         return self._scoped(self._with_text(fuse(dense, keyword, p, bm25_scores=bm25_of_dense)[:k]), collections)
 
-    def _dense(self, query: str, k: int, index: KeywordIndex, collections: Sequence[str] | None) -> list[Hit]:
+    def _dense(
+        self, query: str, k: int, index: KeywordIndex, collections: Sequence[str] | None, enough: int | None = None
+    ) -> list[Hit]:
         """Dense candidates, within ``collections`` if given.
 
         A Chroma metadata filter that keeps many chunks is slow (~40 ms at 10k chunks on two cores, where
         an unfiltered query takes ~5 ms). When the asked collections hold most of the chunks (the BM25
         index knows the sizes), ask Chroma for a few more results without a filter and drop the others;
-        only if too few remain is the filtered query sent.
+        only if fewer than ``enough`` (default ``k``) remain is the filtered query sent. The ones kept are
+        exactly the best of the asked collections, just possibly fewer than ``k``.
         """
         vector = self.embedder.embed([query])[0]
         share = index.share(collections) if collections else 1.0
@@ -156,7 +161,7 @@ class Retriever:
             matches = self.store.query(vector, wide, None)
             wanted = set(collections or ())
             kept = [m for m in matches if not wanted or m.metadata.get("collection") in wanted]
-            if len(kept) >= k or len(matches) < wide:  # enough, or the whole store was searched
+            if len(kept) >= (enough or k) or len(matches) < wide:  # enough, or the whole store was searched
                 return self._dense_hits(kept[:k])
         return self._dense_hits(self.store.query(vector, k, list(collections or [])))
 

@@ -36,13 +36,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="Chroma server URL (server mode); unset means embedded under KEEL_HOME."
     )
-    default_collection: str = Field(
-        default=DEFAULT_COLLECTION, description="Collection used when none is given."
-    )
+    default_collection: str = Field(default=DEFAULT_COLLECTION, description="Collection used when none is given.")
 
-    llm: str | None = Field(
-        default=None, description="Chat model as provider:model; unset = extractive answers."
-    )
+    llm: str | None = Field(default=None, description="Chat model as provider:model; unset = extractive answers.")
     llm_strong: str | None = Field(default=None, description="Stronger model for questions judged complex.")
     llm_base_url: str | None = Field(default=None, description="Base URL for an OpenAI-compatible endpoint.")
     llm_api_key: SecretStr | None = Field(default=None, description="API key for the chat model provider.")

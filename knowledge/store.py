@@ -142,7 +142,7 @@ class ChunkStore:
             offset += len(ids)
 
     def query(self, vector: np.ndarray, k: int, collections: Sequence[str] | None = None) -> list[DenseMatch]:
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
             return []
         where = None
         if collections:
@@ -171,7 +171,4 @@ class ChunkStore:
         if not ids:
             return {}
         got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
-        return {
-            i: (t or "", m or {})
-            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
+        return {i: (t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}

@@ -35,9 +35,7 @@ atexit.register(lambda: sys.stderr.write("\nNETWORK-ATTEMPTS " + json.dumps(ATTE
 """
 
 
-def run_offline(
-    snippet: str, env: dict[str, str] | None = None, timeout: float = 240
-) -> tuple[str, list[str]]:
+def run_offline(snippet: str, env: dict[str, str] | None = None, timeout: float = 240) -> tuple[str, list[str]]:
     """Run ``snippet``; return (stdout, the network attempts that were refused). Fails on a non-zero exit."""
     code = PRELUDE + "\n" + textwrap.dedent(snippet)
     proc = subprocess.run(
@@ -48,11 +46,7 @@ def run_offline(
         env={**os.environ, **(env or {})},
     )
     marker = proc.stderr.rfind("NETWORK-ATTEMPTS ")
-    attempts = (
-        json.loads(proc.stderr[marker + len("NETWORK-ATTEMPTS ") :].splitlines()[0]) if marker >= 0 else []
-    )
+    attempts = json.loads(proc.stderr[marker + len("NETWORK-ATTEMPTS ") :].splitlines()[0]) if marker >= 0 else []
     if proc.returncode != 0:
-        raise AssertionError(
-            f"offline snippet failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-4000:]}"
-        )
+        raise AssertionError(f"offline snippet failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-4000:]}")
     return proc.stdout, attempts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli import answers as answer_commands
+from bot.cli import guard as guard_commands
 from bot.cli import knowledge as knowledge_commands
 from bot.cli import report as report_commands
 from bot.cli import serve as serve_commands
@@ -20,6 +21,7 @@ app = typer.Typer(
 knowledge_commands.register(app)
 answer_commands.register(app)
 report_commands.register(app)
+guard_commands.register(app)
 serve_commands.register(app)
 
 

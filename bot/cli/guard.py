@@ -23,13 +23,14 @@ def guard(
     output: Annotated[bool, typer.Option("--output", help="Check TEXT as an answer (output checks).")] = False,
     sources: Annotated[
         Path | None,
-        typer.Option("--sources", help="With --output: JSON list of {n, text, source}, JSON lines, or plain "
-                     "text with sources separated by blank lines (numbered 1, 2, ...)."),
+        typer.Option(
+            "--sources",
+            help="With --output: JSON list of {n, text, source}, JSON lines, or plain "
+            "text with sources separated by blank lines (numbered 1, 2, ...).",
+        ),
     ] = None,
     question: Annotated[str, typer.Option("--question", help="With --output: the question answered.")] = "",
-    file: Annotated[
-        Path | None, typer.Option("--file", help="Check one text per line ('-' reads stdin).")
-    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Check one text per line ('-' reads stdin).")] = None,
     channel: Annotated[str | None, typer.Option("--channel", help="Slack channel id for its policy.")] = None,
     policy_path: Annotated[Path | None, typer.Option("--policy", help="Policy file (default: KEEL_POLICY).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per input with --file).")] = False,
@@ -102,8 +103,14 @@ def _read_sources(path: Path) -> list:  # list[SourceText]
     ]
 
 
-ACTION_STYLE = {"pass": "green", "log_only": "cyan", "redact": "yellow", "fix": "yellow", "hand_over": "magenta",
-                "refuse": "red"}
+ACTION_STYLE = {
+    "pass": "green",
+    "log_only": "cyan",
+    "redact": "yellow",
+    "fix": "yellow",
+    "hand_over": "magenta",
+    "refuse": "red",
+}
 
 
 def _show(result: dict) -> None:

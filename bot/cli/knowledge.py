@@ -13,6 +13,7 @@ import knowledge
 from bot.cli.output import console, fail, print_json
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import IngestReport
+from knowledge.settings import get_settings
 from knowledge.store import StoreUnavailable
 
 SAMPLES = Path(knowledge.__file__).resolve().parent / "samples"
@@ -46,7 +47,9 @@ def ingest(
     inputs = [*(inputs or []), *([str(SAMPLES)] if samples else [])]
     if not inputs:
         fail("Nothing to ingest: name files, folders or URLs, or pass --samples.", code=2)
-    kb = KnowledgeBase()
+    from graphs.context import knowledge_base
+
+    kb = knowledge_base(get_settings())  # with the guards' injection scan
     try:
         with Progress(
             TextColumn("[bold]Ingesting"),

@@ -20,7 +20,6 @@ def print_json(data: Any) -> None:
 def fail(message: str, code: int = 1) -> None:
     """A short error for the user (details belong in the log), then exit non-zero."""
     import typer
-
     from rich.markup import escape
 
     errors.print(f"[bold red]Error:[/] {escape(message)}")

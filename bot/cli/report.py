@@ -72,9 +72,7 @@ def report(
 
 
 def prune(
-    older_than: Annotated[
-        str, typer.Option("--older-than", help="Delete turns older than this, e.g. 90d.")
-    ] = "90d",
+    older_than: Annotated[str, typer.Option("--older-than", help="Delete turns older than this, e.g. 90d.")] = "90d",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Delete logged turns (with their sources, verdicts, feedback, hand-overs) older than a cut-off."""
@@ -96,9 +94,7 @@ def prune(
 # -- output -----------------------------------------------------------------------------------------
 def print_tables(data: dict[str, Any], since: str) -> None:
     v, f = data["volumes"], data["feedback"]
-    console.print(
-        f"[bold]Keel, last {since}[/] ({data['window']['since'][:16]} → {data['window']['until'][:16]} UTC)"
-    )
+    console.print(f"[bold]Keel, last {since}[/] ({data['window']['since'][:16]} → {data['window']['until'][:16]} UTC)")
     console.print(
         f"{v['questions']} questions from {v['users']} people · answered {_pct(v['answered_rate'])} · "
         f"handed over {_pct(v['handed_over_rate'])} · refused {_pct(v['refused_rate'])}"

@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-INSTALL_HINT = (
-    "The chart needs matplotlib, which is not installed. Install it with: pip install 'keel[report]'"
-)
+INSTALL_HINT = "The chart needs matplotlib, which is not installed. Install it with: pip install 'keel[report]'"
 
 
 class ChartUnavailable(RuntimeError):

@@ -63,9 +63,7 @@ def record_ingest_run(
             replace=True,  # a source named twice in one run keeps its last outcome
         )
         for outcome in report.outcomes:
-            _update_source(
-                db, outcome, collection=collection, actor=actor, run_id=run_id, when=run["finished_at"]
-            )
+            _update_source(db, outcome, collection=collection, actor=actor, run_id=run_id, when=run["finished_at"])
     return run_id
 
 
@@ -97,9 +95,7 @@ def _update_source(
         db["knowledge_sources"].insert({"collection": collection, "source": source, **values})
 
 
-def list_sources(
-    db: Database, collection: str | None = None, *, include_removed: bool = False
-) -> list[dict[str, Any]]:
+def list_sources(db: Database, collection: str | None = None, *, include_removed: bool = False) -> list[dict[str, Any]]:
     """Sources the log knows, by collection then name."""
     where, args = [], []
     if collection:
@@ -108,9 +104,7 @@ def list_sources(
     if not include_removed:
         where.append("status != ?")
         args.append(REMOVED)
-    return list(
-        db["knowledge_sources"].rows_where(" AND ".join(where) or None, args, order_by="collection, source")
-    )
+    return list(db["knowledge_sources"].rows_where(" AND ".join(where) or None, args, order_by="collection, source"))
 
 
 def recent_ingest_runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
@@ -119,7 +113,5 @@ def recent_ingest_runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
     for run in runs:
         run["inputs"] = json.loads(run["inputs"] or "[]")
         run["ok"] = bool(run["ok"])
-        run["sources"] = list(
-            db["ingest_run_sources"].rows_where("run_id = ?", [run["id"]], order_by="source")
-        )
+        run["sources"] = list(db["ingest_run_sources"].rows_where("run_id = ?", [run["id"]], order_by="source"))
     return runs

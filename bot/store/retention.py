@@ -25,9 +25,7 @@ def prune(db: Database, older_than: timedelta, *, actor: str, now: datetime | No
     deleted: dict[str, int] = {}
     with write_transaction(db):
         for table in TURN_CHILDREN:
-            deleted[table] = db.execute(
-                f"DELETE FROM {table} WHERE turn_id IN ({old_turns})", [cutoff]
-            ).rowcount
+            deleted[table] = db.execute(f"DELETE FROM {table} WHERE turn_id IN ({old_turns})", [cutoff]).rowcount
         deleted["turns"] = db.execute("DELETE FROM turns WHERE created_at < ?", [cutoff]).rowcount
         for table in ("feedback", "handovers"):  # rows whose turn was never logged age out too
             deleted[table] += db.execute(

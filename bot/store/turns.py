@@ -86,9 +86,7 @@ def record_turn(
     return turn_id
 
 
-def _upsert_thread(
-    db: Database, thread_id: str, channel: str, thread_ts: str | None, user: str, when: str
-) -> None:
+def _upsert_thread(db: Database, thread_id: str, channel: str, thread_ts: str | None, user: str, when: str) -> None:
     db.execute(
         "INSERT INTO threads (id, channel, thread_ts, started_by, created_at, last_turn_at) "
         "VALUES (?, ?, ?, ?, ?, ?) "

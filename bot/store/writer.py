@@ -72,14 +72,10 @@ class LogWriter:
             self._queue.put(job)
         return job.future
 
-    def record_turn(
-        self, result: Any, *, channel: str, user: str, thread_ts: str | None = None, **kwargs: Any
-    ) -> str:
+    def record_turn(self, result: Any, *, channel: str, user: str, thread_ts: str | None = None, **kwargs: Any) -> str:
         """Queue a turn and return its id at once, ready to go into the answer's button values."""
         turn_id = kwargs.pop("turn_id", None) or new_turn_id()
-        self.submit(
-            record_turn, result, channel=channel, user=user, thread_ts=thread_ts, turn_id=turn_id, **kwargs
-        )
+        self.submit(record_turn, result, channel=channel, user=user, thread_ts=thread_ts, turn_id=turn_id, **kwargs)
         return turn_id
 
     def flush(self, timeout: float | None = None) -> None:
@@ -169,9 +165,7 @@ class LogWriter:
             except Exception as exc:
                 if is_busy_error(exc):
                     raise
-                log.error(
-                    "a log write failed and was skipped: %s(%s)", getattr(job.fn, "__name__", job.fn), exc
-                )
+                log.error("a log write failed and was skipped: %s(%s)", getattr(job.fn, "__name__", job.fn), exc)
                 db.execute(f"ROLLBACK TO {savepoint}")
                 outcomes.append(exc)
             db.execute(f"RELEASE {savepoint}")

@@ -33,6 +33,7 @@ __all__ = [
     "protect_prompt",
     "quarantine",
     "scan_chunk",
+    "screen_hits",
     "warm_up",
 ]
 log = logging.getLogger(__name__)
@@ -104,6 +105,27 @@ def quarantine(flags: Sequence[str] | str, *, policy: Policy | None = None) -> b
     flag_list = flags.split(",") if isinstance(flags, str) else list(flags)
     config = (policy or current_policy()).guards.document_injection
     return "injection" in flag_list and config.enabled and config.action in ("refuse", "hand_over")
+
+
+def screen_hits(
+    hits: Sequence[Mapping[str, object]], *, policy: Policy | None = None
+) -> tuple[list[Mapping[str, object]], Verdict]:
+    """Retrieved chunks minus those flagged ``injection`` at ingest, and a verdict for the log.
+
+    Flagged chunks stay in the index (unless quarantined) so people can find and fix them, but their
+    text never reaches the LLM or an extractive answer.
+    """
+    import time
+
+    started = time.perf_counter()
+    config = (policy or current_policy()).guards.document_injection
+    flagged = [h for h in hits if "injection" in str(h.get("flags", "")).split(",")]
+    kept = [h for h in hits if h not in flagged] if config.enabled else list(hits)
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    if not flagged or not config.enabled:
+        return kept, Verdict("flagged_sources", True, "pass", "", ms)
+    reason = f"{len(flagged)} retrieved passage(s) flagged at ingest as carrying instructions were left out"
+    return kept, Verdict("flagged_sources", False, "fix", reason, ms)
 
 
 def warm_up(policy: Policy | None = None) -> None:

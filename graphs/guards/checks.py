@@ -24,9 +24,11 @@ def _embed(texts: list[str]):  # type: ignore[no-untyped-def]
 def check_language(text: str, ctx: CheckContext) -> Finding:
     found = language.identify(text)
     allowed = ctx.policy.guards.language.allowed
-    if found is None or found in allowed:
-        return PASS
-    return Finding(False, f"language '{found}' is not one Keel serves ({', '.join(allowed)})")
+    if found is not None and found not in allowed:
+        return Finding(False, f"language '{found}' is not one Keel serves ({', '.join(allowed)})")
+    if "unknown" not in allowed and language.foreign_stretch(text):
+        return Finding(False, "part of the message is in a language Keel does not recognise")
+    return PASS
 
 
 def check_injection(text: str, ctx: CheckContext) -> Finding:

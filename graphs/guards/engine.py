@@ -212,7 +212,9 @@ def run(text: str, context: CheckContext) -> GuardReport:
             logs = list(built.guard.history.last.iterations.last.validator_logs)
     except Exception as exc:  # noqa: BLE001 - a broken check must not answer unguarded
         log.exception("guards: %s checks failed", context.stage)
-        verdict = Verdict("guard_error", False, "hand_over", f"the {context.stage} checks failed: {type(exc).__name__}", 0.0)
+        verdict = Verdict(
+            "guard_error", False, "hand_over", f"the {context.stage} checks failed: {type(exc).__name__}", 0.0
+        )
         return GuardReport("hand_over", text, [verdict], user_message("guard_error", "hand_over", context))
     verdicts = [_verdict(entry, built, context) for entry in logs]
     # After a NOOP failure guardrails returns no validated output; the last log holds the fixed text.

@@ -50,9 +50,7 @@ class SourceIndex:
         self.sentences = {s.n: [x.text for x in split_sentences(s.text)] for s in sources}
 
 
-def analyse(
-    answer: str, sources: Sequence[SourceText], thresholds: Thresholds, embed: Embed | None
-) -> list[Support]:
+def analyse(answer: str, sources: Sequence[SourceText], thresholds: Thresholds, embed: Embed | None) -> list[Support]:
     index = SourceIndex(sources)
     results = []
     pending: list[tuple[int, list[str], list[int]]] = []  # sentences that need the embedder

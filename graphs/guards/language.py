@@ -22,8 +22,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "im auch sich bitte kann ich mein meine",
         "fr": "le la les et est des un une du que qui pas pour dans je vous il ce sur avec au aux mon ma mes "
         "nous est-ce comment quel quelle",
-        "es": "el la los las y es de que en un una por para con no se lo como qué mi mis del al cómo cuál "
-        "está puedo",
+        "es": "el la los las y es de que en un una por para con no se lo como qué mi mis del al cómo cuál está puedo",
         "it": "il la le e è di che non un una per con sono del della come mi mio gli dei delle posso",
         "pt": "o a os as e é de que em um uma para com não se do da como meu minha dos das posso está",
         "nl": "de het een en is van dat niet ik je met op voor zijn wat hoe mijn kan ik wij",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 
 from graphs.guards.text import normalise
 
@@ -50,12 +51,17 @@ def _shingles(words: list[str], size: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+@lru_cache(maxsize=64)
+def _prompt_shingles(text: str, size: int) -> frozenset[tuple[str, ...]]:
+    return frozenset(_shingles(_words(text), size))
+
+
 def find_leak(answer: str, sources: Iterable[str], shingle_words: int = 8) -> str | None:
     """A log-safe description of the leak, or None."""
     answer_shingles = _shingles(_words(answer), shingle_words)
     source_shingles = _shingles(_words(" ".join(sources)), shingle_words)
     for text in protected_texts():
-        shared = (answer_shingles & _shingles(_words(text), shingle_words)) - source_shingles
+        shared = (answer_shingles & _prompt_shingles(text, shingle_words)) - source_shingles
         if shared:
             return f"{len(shared)} run(s) of {shingle_words} words copied from the system prompt"
     if SELF_DISCLOSURE.search(answer) and not any(SELF_DISCLOSURE.search(s) for s in sources):

@@ -17,197 +17,35 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from graphs.guards.text import STOPWORDS
+from graphs.guards.text import STOPWORDS, word_set
 
 TOKENIZER = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "minilm-tokenizer.json"
 
 # Words that are names but mostly used as ordinary words; they count as names only next to a cue.
-AMBIGUOUS = frozenset(
-    [
-        "will",
-        "may",
-        "rose",
-        "mark",
-        "bill",
-        "grant",
-        "hope",
-        "faith",
-        "joy",
-        "june",
-        "april",
-        "august",
-        "art",
-        "frank",
-        "rich",
-        "ray",
-        "dawn",
-        "summer",
-        "sky",
-        "max",
-        "page",
-        "young",
-        "king",
-        "white",
-        "black",
-        "brown",
-        "green",
-        "gray",
-        "grey",
-        "long",
-        "short",
-        "hall",
-        "wood",
-        "stone",
-        "rivers",
-        "ford",
-        "lane",
-        "hill",
-        "park",
-        "price",
-        "rice",
-        "bell",
-        "cook",
-        "day",
-        "field",
-        "fields",
-        "gold",
-        "love",
-        "moon",
-        "north",
-        "south",
-        "west",
-        "east",
-        "star",
-        "storm",
-        "wolf",
-        "bay",
-        "can",
-        "dean",
-        "don",
-        "major",
-        "miles",
-        "nick",
-        "pat",
-        "penny",
-        "rusty",
-        "sandy",
-        "sterling",
-        "sunny",
-        "victor",
-        "guy",
-        "jack",
-        "jay",
-        "jean",
-        "lee",
-        "christian",
-        "angel",
-        "amber",
-        "iris",
-        "ivy",
-        "lily",
-        "olive",
-        "pearl",
-        "ruby",
-        "violet",
-        "crystal",
-        "destiny",
-        "harmony",
-        "heaven",
-        "honey",
-        "chase",
-        "hunter",
-        "mason",
-        "carter",
-        "parker",
-        "taylor",
-        "tyler",
-        "cooper",
-        "baker",
-        "porter",
-        "booth",
-        "marsh",
-        "church",
-        "lord",
-        "pope",
-        "bishop",
-        "knight",
-        "dear",
-        "hi",
-        "hello",
-        "thanks",
-        "team",
-        "house",
-        "street",
-        "road",
-        "avenue",
-        "city",
-        "county",
-        "state",
-        "london",
-        "paris",
-        "bank",
-        "case",
-        "don",
-        "general",
-        "march",
-        "monday",
-        "friday",
-        "sunday",
-        "august",
-        "de",
-        "la",
-        "le",
-        "van",
-        "von",
-        "du",
-        "den",
-        "del",
-        "ten",
-    ]
+AMBIGUOUS = word_set(
+    """
+    will may rose mark bill grant hope faith joy june april august art frank rich ray dawn summer sky
+    max page young king white black brown green gray grey long short hall wood stone rivers ford lane
+    hill park price rice bell cook day field fields gold love moon north south west east star storm wolf
+    bay can dean don major miles nick pat penny rusty sandy sterling sunny victor guy jack jay jean lee
+    christian angel amber iris ivy lily olive pearl ruby violet crystal destiny harmony heaven honey
+    chase hunter mason carter parker taylor tyler cooper baker porter booth marsh church lord pope
+    bishop knight dear hi hello thanks team house street road avenue city county state london paris bank
+    case don general march monday friday sunday august de la le van von du den del ten
+    """
 )
-CONTRACTIONS = frozenset(["i'm", "i'd", "i've", "i'll", "it's", "that's", "he's", "she's", "let's", "don't", "can't", "we're", "you're"])
-HONORIFICS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "madam",
-        "dame",
-        "lady",
-        "lord",
-        "rev",
-        "fr",
-        "sr",
-        "jr",
-    ]
+CONTRACTIONS = frozenset(
+    ["i'm", "i'd", "i've", "i'll", "it's", "that's", "he's", "she's", "let's", "don't", "can't", "we're", "you're"]
 )
-PARTICLES = frozenset(
-    [
-        "van",
-        "von",
-        "de",
-        "der",
-        "den",
-        "da",
-        "di",
-        "du",
-        "del",
-        "della",
-        "le",
-        "la",
-        "ten",
-        "ter",
-        "bin",
-        "ibn",
-        "al",
-        "el",
-        "st",
-    ]
+HONORIFICS = word_set(
+    """
+    mr mrs ms miss mx dr prof sir madam dame lady lord rev fr sr jr
+    """
+)
+PARTICLES = word_set(
+    """
+    van von de der den da di du del della le la ten ter bin ibn al el st
+    """
 )
 # Cues a name often follows: "my name is", "Name:", "Dear", "ask", "cc", "by" ...
 CUE_BEFORE = re.compile(
@@ -338,8 +176,7 @@ def _coordinated(text: str, lists: NameLists) -> list[tuple[int, int]]:
                 spans.extend((start, start + len(w)) for start, w in items)
             continue
         name_like = all(
-            w not in lists.common and (w in lists.first or w in lists.last or w not in lists.vocabulary)
-            for w in words_
+            w not in lists.common and (w in lists.first or w in lists.last or w not in lists.vocabulary) for w in words_
         )
         if name_like and any(w in lists.last or w not in lists.vocabulary for w in words_):
             spans.extend((start, start + len(w)) for start, w in items)
@@ -372,7 +209,9 @@ def _names_in_run(text: str, tokens: list[tuple[int, str]], lists: NameLists) ->
     cue = False
     while tokens:
         word = tokens[0][1].rstrip(".").lower()
-        opens_sentence = not text[: tokens[0][0]].rstrip(" \t") or text[: tokens[0][0]].rstrip(" \t")[-1] in ".!?:;\n\"'(“"
+        opens_sentence = (
+            not text[: tokens[0][0]].rstrip(" \t") or text[: tokens[0][0]].rstrip(" \t")[-1] in ".!?:;\n\"'(“"
+        )
         if word in HONORIFICS:
             cue = True
         elif not (

@@ -57,7 +57,9 @@ def _provider_patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 def find_secrets(text: str) -> list[SecretSpan]:
     """Non-overlapping secret spans, each widened to the whole token it sits in."""
-    found: list[SecretSpan] = [SecretSpan("Private Key", m.start(), m.end(), m.group(0)) for m in PEM_BLOCK.finditer(text)]
+    found: list[SecretSpan] = [
+        SecretSpan("Private Key", m.start(), m.end(), m.group(0)) for m in PEM_BLOCK.finditer(text)
+    ]
     candidates = [(kind, regex) for kind, regex in _provider_patterns()]
     candidates += [("Token", regex) for regex in EXTRA_PATTERNS]
     for kind, regex in candidates:

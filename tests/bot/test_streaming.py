@@ -9,10 +9,10 @@ from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
 from tests.llm_stub import LLMStub, Reply
 
-LONG_ANSWER = (
-    "Parents receive 20 weeks of paid parental leave [1]. The leave has to be taken within 18 months of "
-    "the birth [1]. Employees plan the dates with their manager well ahead, so that the team can cover "
-    "their work while they are away, and they can split the weeks into more than one block [1]."
+LONG_ANSWER = (  # longer than one stream buffer, and every sentence from the source: the guard keeps it
+    "Parents receive 20 weeks of paid parental leave [1]. The 20 weeks of paid parental leave are to be "
+    "taken within 18 months of the birth [1]. Parents receive 20 weeks of paid parental leave, to be taken "
+    "within 18 months of the birth [1]."
 )
 
 
@@ -52,16 +52,12 @@ def test_a_model_answer_is_streamed_into_one_message_that_ends_with_sources_and_
 
 def test_when_the_checked_answer_differs_the_message_is_replaced_by_it(llm: LLMStub, start_keel) -> None:
     # The model cites a source that was never retrieved: the check drops "[9]" after it was streamed.
-    llm.queue(Reply(text=LONG_ANSWER.replace("[1]. The leave", "[1][9]. The leave")))
+    llm.queue(Reply(text=LONG_ANSWER.replace("[1]. The 20 weeks", "[1][9]. The 20 weeks")))
     keel = start_keel()
     thread = ask(keel)
 
-    streamed = "".join(
-        c.args.get("chunks", [{}])[0].get("text", "") for c in keel.emulator.calls("chat.appendStream")
-    )
-    streamed += "".join(
-        c.get("text", "") for c in keel.emulator.calls("chat.startStream")[0].args.get("chunks", [])
-    )
+    streamed = "".join(c.args.get("chunks", [{}])[0].get("text", "") for c in keel.emulator.calls("chat.appendStream"))
+    streamed += "".join(c.get("text", "") for c in keel.emulator.calls("chat.startStream")[0].args.get("chunks", []))
     assert "[9]" in streamed
     (update,) = keel.emulator.calls("chat.update")
     (reply,) = keel.replies(HELP, thread)
@@ -70,21 +66,29 @@ def test_when_the_checked_answer_differs_the_message_is_replaced_by_it(llm: LLMS
     assert reply["blocks"][-1]["type"] == "context_actions"
 
 
-def test_a_stream_the_model_abandons_ends_as_the_checked_hand_over(llm: LLMStub, start_keel) -> None:
-    llm.queue(
-        Reply(text="NO_ANSWER " + "because the sources do not say anything about this topic at all " * 5)
-    )
+def test_a_made_up_sentence_the_output_guard_removes_does_not_stay_in_slack(llm: LLMStub, start_keel) -> None:
+    invented = " Managers can extend it to a full year on request [1]."
+    llm.queue(Reply(text=LONG_ANSWER + invented))
     keel = start_keel()
-    thread = ask(keel, "How long is parental leave for the moon base team?")
+    thread = ask(keel)
+    (reply,) = keel.replies(HELP, thread)
+    assert keel.emulator.calls("chat.startStream") and keel.emulator.calls("chat.update")
+    assert "full year" not in reply["text"] and "20 weeks" in reply["text"]
+    (turn,) = keel.turns()
+    assert "full year" not in turn["answer"]
+
+
+def test_a_stream_the_model_abandons_ends_as_the_checked_hand_over(llm: LLMStub, start_keel) -> None:
+    llm.queue(Reply(text="NO_ANSWER " + "because the sources do not say anything about this topic at all " * 5))
+    keel = start_keel()
+    thread = ask(keel)
     (reply,) = keel.replies(HELP, thread)
     assert "NO_ANSWER" not in reply["text"] and "person" in reply["text"]
     assert keel.emulator.calls("chat.update")
 
 
 def test_streamed_text_never_pings_anyone(llm: LLMStub, start_keel) -> None:
-    llm.queue(
-        Reply(text=LONG_ANSWER.replace("Employees plan", "<!here> and <@U0BOSS> plan"), stream_text=None)
-    )
+    llm.queue(Reply(text=LONG_ANSWER.replace("Employees plan", "<!here> and <@U0BOSS> plan"), stream_text=None))
     keel = start_keel()
     ask(keel)
     sent = [str(c.args) for c in keel.emulator.calls() if c.method.startswith("chat.")]

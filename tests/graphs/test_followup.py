@@ -5,7 +5,13 @@ from graphs.followup import fold_into_previous, is_follow_up
 
 @pytest.mark.parametrize(
     "message",
-    ["and for contractors?", "What about interns?", "how about Toronto?", "for contractors", "Does that apply to interns?"],
+    [
+        "and for contractors?",
+        "What about interns?",
+        "how about Toronto?",
+        "for contractors",
+        "Does that apply to interns?",
+    ],
 )
 def test_elliptical_messages_are_follow_ups(message):
     assert is_follow_up(message, has_history=True)

@@ -70,7 +70,7 @@ def test_channel_overrides_merge_over_the_defaults_and_unknown_channels_get_defa
         ('[channels.C0HR.guards.piii]\naction = "redact"', "channels.C0HR.guards.piii: unknown check"),
         ('[handover]\nworking_hours = "18:00-09:00"', "handover.working_hours: use 'HH:MM-HH:MM'"),
         ('[channels.C0HR]\nexperts = ["bob"]', "'bob' is not a Slack user id"),
-        ('[guards.injection]\nsimilarity_threshold = 1.5', "guards.injection.similarity_threshold"),
+        ("[guards.injection]\nsimilarity_threshold = 1.5", "guards.injection.similarity_threshold"),
         ("admins = [", "not valid TOML"),
     ],
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphs.guards import quarantine, scan_chunk
+from graphs.guards import quarantine, scan_chunk, screen_hits
 from tests.guards.conftest import policy_from
 
 HANDBOOK = (
@@ -29,3 +29,12 @@ def test_flagged_chunks_are_quarantined_only_when_the_policy_says_so():
 
 def test_scanning_can_be_switched_off():
     assert scan_chunk(POISONED, policy=policy_from("[guards.document_injection]\nenabled = false")) == []
+
+
+def test_flagged_chunks_are_left_out_of_the_passages_the_answer_is_built_from():
+    hits = [{"chunk_id": "a", "text": HANDBOOK, "flags": ""}, {"chunk_id": "b", "text": POISONED, "flags": "injection"}]
+    kept, verdict = screen_hits(hits)
+    assert [h["chunk_id"] for h in kept] == ["a"]
+    assert not verdict.passed and verdict.check == "flagged_sources" and "1 retrieved passage" in verdict.reason
+    kept, verdict = screen_hits(hits[:1])
+    assert kept == hits[:1] and verdict.passed

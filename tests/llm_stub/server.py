@@ -101,9 +101,7 @@ class LLMStub:
             # Compare with the decoded body too: JSON escapes non-ASCII text on the wire.
             decoded = json.dumps(request.body, ensure_ascii=False)
             headers = request.headers.items()
-            places = [
-                f"header {name}" for name, value in headers if name != "authorization" and text in value
-            ]
+            places = [f"header {name}" for name, value in headers if name != "authorization" and text in value]
             places += ["path"] * (text in request.path) + ["body"] * (text in request.raw or text in decoded)
             found += [f"{request.method} {request.path}: {place}" for place in places]
         return found
@@ -189,9 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay and stub._stopping.wait(reply.delay):
             return  # the stub is stopping; the client has long given up
         if reply.status != 200:
-            self._send_error(
-                reply.status, reply.error_body or wire.error_body(reply.status), reply.retry_after
-            )
+            self._send_error(reply.status, reply.error_body or wire.error_body(reply.status), reply.retry_after)
         elif body.get("stream"):
             self._stream(reply, body, completion_id=f"chatcmpl-stub{next(stub._ids)}")
         elif reply.garbage:
@@ -227,9 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, body: dict[str, Any]) -> None:
         self._send(status, json.dumps(body).encode(), "application/json")
 
-    def _send(
-        self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None
-    ) -> None:
+    def _send(self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self._send_headers(status, content_type, {"Content-Length": str(len(payload)), **(extra or {})})
         self.wfile.write(payload)
 

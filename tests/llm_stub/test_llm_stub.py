@@ -144,9 +144,7 @@ def test_a_slow_answer_times_out(llm_stub: LLMStub) -> None:
         (400, openai.BadRequestError),
     ],
 )
-def test_error_statuses_raise_without_retrying(
-    llm_stub: LLMStub, status: int, error: type[Exception]
-) -> None:
+def test_error_statuses_raise_without_retrying(llm_stub: LLMStub, status: int, error: type[Exception]) -> None:
     llm_stub.queue(Reply(status=status))
 
     with pytest.raises(error) as raised:

@@ -27,9 +27,7 @@ def error_body(status: int, message: str | None = None) -> dict[str, Any]:
         kind, code = "server_error", None
     else:
         kind, code = "invalid_request_error", None
-    return {
-        "error": {"message": message or f"Stub error {status}.", "type": kind, "param": None, "code": code}
-    }
+    return {"error": {"message": message or f"Stub error {status}.", "type": kind, "param": None, "code": code}}
 
 
 def usage(body: dict[str, Any], content: str) -> dict[str, int]:

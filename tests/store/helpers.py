@@ -21,11 +21,8 @@ def answered(question: str, sources: list[str], **extra: Any) -> TurnResult:
         for n, s in enumerate(sources, start=1)
     ]
     retrieved = [
-        {"chunk_id": c.chunk_id, "source": c.source, "score": c.score, "rank": c.n, "cited": True}
-        for c in citations
-    ] + [
-        {"chunk_id": "misc.md#9", "source": "misc.md", "score": 0.2, "rank": len(sources) + 1, "cited": False}
-    ]
+        {"chunk_id": c.chunk_id, "source": c.source, "score": c.score, "rank": c.n, "cited": True} for c in citations
+    ] + [{"chunk_id": "misc.md#9", "source": "misc.md", "score": 0.2, "rank": len(sources) + 1, "cited": False}]
     fields: dict[str, Any] = {
         "decision": "answered",
         "answer": f"Here is what the policy says [1]. ({question})",
@@ -40,13 +37,9 @@ def answered(question: str, sources: list[str], **extra: Any) -> TurnResult:
     return TurnResult(**(fields | extra))
 
 
-def declined(
-    question: str, decision: str = "handed_over", refused_by_guard: bool = False, **extra: Any
-) -> TurnResult:
+def declined(question: str, decision: str = "handed_over", refused_by_guard: bool = False, **extra: Any) -> TurnResult:
     verdicts = [
-        GuardVerdict(
-            "input", "prompt_injection", not refused_by_guard, "refuse" if refused_by_guard else "pass"
-        )
+        GuardVerdict("input", "prompt_injection", not refused_by_guard, "refuse" if refused_by_guard else "pass")
     ]
     fields: dict[str, Any] = {
         "decision": decision,

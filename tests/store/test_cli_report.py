@@ -95,9 +95,7 @@ def test_a_bad_duration_is_a_usage_error(cli: typer.Typer, keel_home: Path, bad:
     assert "duration" in result.output
 
 
-def test_prune_older_than_deletes_old_turns_and_is_audited(
-    cli: typer.Typer, seeded_home: dict[str, str]
-) -> None:
+def test_prune_older_than_deletes_old_turns_and_is_audited(cli: typer.Typer, seeded_home: dict[str, str]) -> None:
     result = runner.invoke(cli, ["prune", "--older-than", "10d"])
     assert result.exit_code == 0, result.output
     assert "Deleted 1 turns older than 10d" in result.stdout

@@ -44,9 +44,7 @@ def test_the_reason_modal_adds_the_reason_to_a_downvote(db: Database, turn_id: s
     assert (last["reason"], last["comment"]) == ("not_what_i_asked", "I meant contractors")
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"vote": 2}, {"vote": 1, "reason": "rude"}, {"vote": 1, "source": "email"}]
-)
+@pytest.mark.parametrize("kwargs", [{"vote": 2}, {"vote": 1, "reason": "rude"}, {"vote": 1, "source": "email"}])
 def test_invalid_feedback_is_rejected_before_writing(db: Database, turn_id: str, kwargs: dict) -> None:
     with pytest.raises(ValueError):
         record_feedback(db, turn_id, "U1", **kwargs)

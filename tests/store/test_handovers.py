@@ -45,9 +45,7 @@ def test_a_handover_is_pending_until_the_first_person_answers(db: Database) -> N
     assert [h["id"] for h in pending_handovers(db)] == [hid]
     assert pending_handover_for_thread(db, "slack:C1:1.1")["experts"] == ["U_EXPERT", "S_FINANCE"]
 
-    assert resolve_handover(
-        db, hid, resolved_by="U_EXPERT", answer="Yes, up to 50 EUR.", at=T0 + timedelta(hours=1)
-    )
+    assert resolve_handover(db, hid, resolved_by="U_EXPERT", answer="Yes, up to 50 EUR.", at=T0 + timedelta(hours=1))
     assert not resolve_handover(db, hid, resolved_by="U_LATE", answer="No!")  # first answer wins
     set_learned_source(db, hid, "slack://C1/1.1")
 

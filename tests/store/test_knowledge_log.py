@@ -62,9 +62,7 @@ def test_ingest_runs_and_sources_tell_who_added_what_and_what_failed(db: Databas
 
 def test_refused_admin_attempts_are_audited_too(db: Database) -> None:
     audit(db, actor="U_ADMIN", action="add", target="https://wiki/page", detail="added 3 chunks")
-    audit(
-        db, actor="U_NOBODY", action="remove", target="people/leave.md", allowed=False, detail="not an admin"
-    )
+    audit(db, actor="U_NOBODY", action="remove", target="people/leave.md", allowed=False, detail="not an admin")
     entries = recent_audit(db)
     assert [(e["actor"], e["action"], e["allowed"]) for e in entries] == [
         ("U_NOBODY", "remove", False),

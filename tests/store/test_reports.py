@@ -112,9 +112,7 @@ def test_a_shorter_window_counts_only_its_turns(db: Database, seeded: dict[str, 
 
 
 def test_the_app_home_summary(db: Database, seeded: dict[str, str]) -> None:
-    open_handover(
-        db, turn_id=seeded["H6"], thread_id="t", channel="C1", thread_ts="1.1", question="When is payday?"
-    )
+    open_handover(db, turn_id=seeded["H6"], thread_id="t", channel="C1", thread_ts="1.1", question="When is payday?")
     home = home_summary(db, now=NOW, gaps=2)
     assert (home["questions"], home["answered_rate"], home["handed_over_rate"], home["thumbs_up_rate"]) == (
         11,

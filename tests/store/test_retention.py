@@ -28,12 +28,7 @@ def test_prune_deletes_old_turns_and_their_children_and_keeps_the_rest(db: Datab
     assert all(reconstruct_turn(db, ids[name]) is not None for name in ids if name != "OLD")
     assert db["turns"].count == before["turns"] - 1
     assert db["retrievals"].count == before["retrievals"] - 2
-    assert (
-        db.execute("SELECT count(*) FROM retrievals WHERE turn_id NOT IN (SELECT id FROM turns)").fetchone()[
-            0
-        ]
-        == 0
-    )
+    assert db.execute("SELECT count(*) FROM retrievals WHERE turn_id NOT IN (SELECT id FROM turns)").fetchone()[0] == 0
     entry = recent_audit(db, action="prune")[0]
     assert entry["actor"] == "cli:ops" and entry["target"].startswith("before 2025-02-28")
     assert "turns=1" in entry["detail"]

@@ -25,9 +25,7 @@ SLACK_USER = "xoxp-123456789012-123456789012-123456789012-0123456789abcdef012345
 SLACK_APP = "xapp-1-A0123456789-1234567890123-0123456789abcdef0123456789abcdef"
 OPENAI = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z"
 AWS = "AKIAIOSFODNN7EXAMPLE"
-PRIVATE_KEY = (
-    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----"
-)
+PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----"
 BEARER = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 EMAIL = "jane.doe@example.com"
 CARD = "4111 1111 1111 1111"
@@ -114,16 +112,12 @@ def test_no_secret_or_pii_reaches_the_database_from_any_field(db: Database, db_p
     resolve_handover(db, handover, resolved_by="U3", answer=f"use {PRIVATE_KEY} and card {CARD}")
     audit(db, actor="U3", action="add", target=f"https://x?api_key={OPENAI}", detail=DIRTY)
     report = IngestReport([SourceOutcome(f"/tmp/{EMAIL}.md", "failed", reason=f"401 with {BEARER}")])
-    record_ingest_run(
-        db, report, actor="U3", trigger="slack_url", collection="it", inputs=[f"u?token={OPENAI}"]
-    )
+    record_ingest_run(db, report, actor="U3", trigger="slack_url", collection="it", inputs=[f"u?token={OPENAI}"])
     db.close()
 
     stored = _all_text_cells(db_path)
     assert "[SECRET]" in stored and "[EMAIL]" in stored and "[CREDIT_CARD]" in stored
     leaked = [s for s in SECRETS if s in stored]
     assert leaked == []
-    raw = b"".join(
-        p.read_bytes() for p in db_path.parent.glob("keel.db*")
-    )  # the file and its WAL, byte by byte
+    raw = b"".join(p.read_bytes() for p in db_path.parent.glob("keel.db*"))  # the file and its WAL, byte by byte
     assert [s for s in SECRETS if s.encode() in raw] == []

@@ -47,16 +47,12 @@ def test_a_turn_is_reconstructed_from_the_log(db: Database) -> None:
         (2, TRAVEL, True),
         (3, "misc.md", False),
     ]
-    assert [
-        (g["stage"], g["check_name"], g["passed"], g["action"], g["reason"]) for g in story["guards"]
-    ] == [
+    assert [(g["stage"], g["check_name"], g["passed"], g["action"], g["reason"]) for g in story["guards"]] == [
         ("input", "pii", True, "pass", ""),
         ("output", "grounded", False, "fix", "one sentence was not supported"),
     ]
     answer = story["answered"]
-    assert answer["decision"] == "answered" and answer["answer"].startswith(
-        "Here is what the policy says [1]"
-    )
+    assert answer["decision"] == "answered" and answer["answer"].startswith("Here is what the policy says [1]")
     assert [(c["n"], c["source"], c["section"]) for c in answer["citations"]] == [
         (1, EXPENSES, "Rules"),
         (2, TRAVEL, "Rules"),
@@ -96,12 +92,8 @@ def test_turns_in_one_thread_share_a_thread_row_and_extractive_turns_have_no_pro
     db: Database,
 ) -> None:
     early, late = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)
-    a = record_turn(
-        db, answered("one", [EXPENSES]), channel="C1", user="U1", thread_ts="1.1", created_at=early
-    )
-    b = record_turn(
-        db, answered("two", [EXPENSES]), channel="C1", user="U2", thread_ts="1.1", created_at=late
-    )
+    a = record_turn(db, answered("one", [EXPENSES]), channel="C1", user="U1", thread_ts="1.1", created_at=early)
+    b = record_turn(db, answered("two", [EXPENSES]), channel="C1", user="U2", thread_ts="1.1", created_at=late)
     local = record_turn(db, answered("three", [EXPENSES]), channel="cli", user="me")
 
     threads = {r["id"]: r for r in db["threads"].rows}
@@ -116,8 +108,6 @@ def test_a_handover_shows_in_the_reconstruction(db: Database) -> None:
     turn_id = record_turn(
         db, TurnResult(decision="handed_over", answer="asked a person", question="q"), channel="C", user="U"
     )
-    open_handover(
-        db, turn_id=turn_id, thread_id="t", channel="C", thread_ts="1.1", question="q", experts=["U5"]
-    )
+    open_handover(db, turn_id=turn_id, thread_id="t", channel="C", thread_ts="1.1", question="q", experts=["U5"])
     story = reconstruct_turn(db, turn_id)
     assert story is not None and story["handover"]["status"] == "pending"

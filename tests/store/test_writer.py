@@ -95,9 +95,7 @@ def test_a_failing_write_fails_alone_and_reports_its_error(db_path: Path) -> Non
 
 def test_close_drains_the_queue_and_then_refuses_new_writes(db_path: Path) -> None:
     writer = LogWriter(db_path)
-    turn_ids = [
-        writer.record_turn(answered(f"q{i}", [EXPENSES]), channel="C1", user="U1") for i in range(300)
-    ]
+    turn_ids = [writer.record_turn(answered(f"q{i}", [EXPENSES]), channel="C1", user="U1") for i in range(300)]
     writer.close(timeout=60)
     assert sqlite3.connect(db_path).execute("SELECT count(*) FROM turns").fetchone()[0] == 300
     assert len(set(turn_ids)) == 300

@@ -1,0 +1,208 @@
+"""The evidence judge: do the retrieved passages actually answer the question, and which sentences do?
+
+A passage can be on the right topic and still not say what was asked ("when does Rick Grimes die in
+the comic?" next to a passage about Rick Grimes that gives no date). So the judge looks at sentences:
+1. split the top passages into sentences and embed each with its title and heading as context;
+2. score each sentence: similarity to the question, coverage of the question's key terms that the
+   title does not already explain (the *focus*), and whether it holds the kind of expression the
+   question asks for (a date for "when", a number for "how many", a name for "who"...);
+3. combine the best sentence's features with the retrieval scores in a logistic model whose
+   coefficients live in :mod:`graphs.evidence_model` (fitted by ``benchmarks/fit_evidence.py`` on a
+   declared tuning split of ClapNQ, reported on the other half: docs/answering.md). Its output is the
+   probability that an answer built from these sentences is right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from graphs import evidence_model
+from graphs.question import (
+    QUESTION_TYPES,
+    TYPED,
+    QuestionProfile,
+    analyse_question,
+    mentions_answer_type,
+    stem,
+    stems,
+)
+from graphs.sentences import Sentence, split_sentences
+from knowledge.embed import Embedder, default_embedder
+from knowledge.types import Hit
+
+HITS_CONSIDERED = 3  # passages whose sentences are read
+SENTENCES_PER_HIT = 10  # long passages: only the sentences sharing most words with the question
+EVIDENCE_KEPT = 8
+# How a candidate sentence is ranked (hand-set; see docs/answering.md): similarity first, then the
+# question's focus terms, the expected answer type, and a small preference for better-ranked passages.
+FOCUS_WEIGHT = 0.2
+ANSWER_TYPE_WEIGHT = 0.1
+RANK_PENALTY = 0.03
+LOOSE_SIMILARITY = 0.45  # below this the best passage is reported as only loosely related
+
+_ASKED = {
+    "date": "when",
+    "number": "how many or how much",
+    "who": "who",
+    "place": "where",
+    "cause": "why",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate answer sentence from a retrieved chunk, with its ranking score."""
+
+    hit: Hit
+    sentence: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Judgement:
+    sufficient: bool
+    confidence: float  # probability that an answer from this evidence is right
+    evidence: list[Evidence]  # best first
+    reasons: list[str]  # why it is not sufficient, for a person to read
+    question_type: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    rank: int  # of the hit, 0 = best retrieved
+    sentence: Sentence
+    similarity: float
+    coverage: float  # share of the question's key terms in the sentence, its heading or its title
+    focus_coverage: float  # share of the key terms the title does not contain, found in the sentence
+    answer_type: bool | None  # holds an expression of the asked type (None: untyped question)
+    score: float
+
+
+def judge_evidence(
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    embedder: Embedder | None = None,
+    threshold: float | None = None,
+) -> Judgement:
+    """Decide whether ``hits`` hold enough to answer ``question`` alone, and pick the sentences."""
+    profile = analyse_question(question)
+    candidates = gather_candidates(profile, hits, embedder or default_embedder())
+    evidence = [Evidence(c.hit, c.sentence.text, round(c.score, 4)) for c in candidates[:EVIDENCE_KEPT]]
+    if not candidates:
+        reason = "nothing in the knowledge base matches the question"
+        return Judgement(False, 0.0, [], [reason], profile.question_type)
+    confidence = answer_probability(features(profile, hits, candidates))
+    bar = evidence_model.THRESHOLD if threshold is None else threshold
+    sufficient = confidence >= bar
+    reasons = [] if sufficient else explain(profile, hits, candidates, confidence)
+    return Judgement(sufficient, round(confidence, 4), evidence, reasons, profile.question_type)
+
+
+def gather_candidates(profile: QuestionProfile, hits: Sequence[Hit], embedder: Embedder) -> list[Candidate]:
+    """Every sentence of the top passages, scored and sorted best first."""
+    pending: list[tuple[int, Hit, Sentence, float, float]] = []
+    for rank, hit in enumerate(hits[:HITS_CONSIDERED]):
+        context_stems = stems(f"{hit.title} {hit.section}")
+        focus = profile.key_stems - context_stems
+        for sentence in _readable_sentences(hit, profile):
+            sentence_stems = stems(sentence.text) | stems(sentence.heading)
+            coverage = _share(profile.key_stems, sentence_stems | context_stems)
+            focus_coverage = _share(focus, sentence_stems) if focus else 1.0
+            pending.append((rank, hit, sentence, coverage, focus_coverage))
+    if not pending:
+        return []
+    vectors = embedder.embed([profile.text] + [_with_context(hit, s) for _, hit, s, *_ in pending])
+    similarities = vectors[1:] @ vectors[0]
+    candidates = []
+    for (rank, hit, sentence, coverage, focus_coverage), similarity in zip(pending, similarities, strict=True):
+        answer_type = mentions_answer_type(profile.question_type, sentence.text, profile.text)
+        score = (
+            float(similarity)
+            + FOCUS_WEIGHT * focus_coverage
+            + (ANSWER_TYPE_WEIGHT if answer_type else 0.0)
+            - RANK_PENALTY * rank
+        )
+        candidates.append(
+            Candidate(hit, rank, sentence, float(similarity), coverage, focus_coverage, answer_type, score)
+        )
+    candidates.sort(key=lambda c: (-c.score, c.rank, c.sentence.position))
+    return candidates
+
+
+def features(profile: QuestionProfile, hits: Sequence[Hit], candidates: Sequence[Candidate]) -> dict[str, float]:
+    """The judge model's inputs, named as in :mod:`graphs.evidence_model`."""
+    best = candidates[0]
+    dense = sorted((h.dense_score for h in hits), reverse=True) + [0.0, 0.0]
+    passage_stems = stems(f"{best.hit.title} {best.hit.section} {best.hit.text}")
+    values = {
+        "top_similarity": dense[0],
+        "similarity_margin": dense[0] - dense[1],
+        "sentence_similarity": best.similarity,
+        "sentence_score": best.score,
+        "coverage": best.coverage,
+        "focus_coverage": best.focus_coverage,
+        "passage_coverage": _share(profile.key_stems, passage_stems),
+        "answer_type_found": float(best.answer_type is True),
+        "answer_type_missing": float(best.answer_type is False),
+        "key_terms": float(len(profile.key_stems)),
+        "from_top_hit": float(best.rank == 0),
+    }
+    values.update({f"type_{kind}": float(profile.question_type == kind) for kind in QUESTION_TYPES})
+    return values
+
+
+def answer_probability(values: dict[str, float]) -> float:
+    model = evidence_model
+    z = model.INTERCEPT + sum(
+        weight * (values[name] - mean) / scale
+        for name, weight, mean, scale in zip(model.FEATURES, model.WEIGHTS, model.MEANS, model.SCALES, strict=True)
+    )
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def explain(
+    profile: QuestionProfile, hits: Sequence[Hit], candidates: Sequence[Candidate], confidence: float
+) -> list[str]:
+    """Why the evidence falls short, in words a person can check against the passages."""
+    read = hits[:HITS_CONSIDERED]
+    seen = set().union(*(stems(f"{h.title} {h.section} {h.text}") for h in read))
+    missing = [t for t in profile.key_terms if stem(t) not in seen]
+    topics = ", ".join(dict.fromkeys(h.title or h.source for h in read[:2]))
+    reasons = []
+    if missing:
+        reasons.append("no passage mentions " + ", ".join(f"'{t}'" for t in missing[:4]))
+    if profile.question_type in TYPED and not any(c.answer_type for c in candidates[:3]):
+        reasons.append(f"the passages are about {topics} but none says {_ASKED[profile.question_type]}")
+    if max(h.dense_score for h in read) < LOOSE_SIMILARITY:
+        reasons.append(f"the closest passages ({topics}) are only loosely related to the question")
+    reasons.append(f"the evidence is too weak to answer alone (confidence {confidence:.2f})")
+    return reasons
+
+
+def _readable_sentences(hit: Hit, profile: QuestionProfile) -> list[Sentence]:
+    sentences = split_sentences(hit.text)
+    if len(sentences) <= SENTENCES_PER_HIT:
+        return sentences
+    overlap = {s.position: len(profile.key_stems & stems(s.text)) for s in sentences}
+    kept = sorted(sentences, key=lambda s: (-overlap[s.position], s.position))[:SENTENCES_PER_HIT]
+    return sorted(kept, key=lambda s: s.position)
+
+
+def _with_context(hit: Hit, sentence: Sentence) -> str:
+    context = " > ".join(dict.fromkeys(part for part in (hit.title, hit.section, sentence.heading) if part))
+    return f"{context}: {sentence.text}" if context else sentence.text
+
+
+def _share(wanted: frozenset[str] | set[str], found: set[str]) -> float:
+    return len(wanted & found) / len(wanted) if wanted else 1.0
+
+
+def feature_matrix(rows: Sequence[dict[str, float]], names: Sequence[str]) -> np.ndarray:
+    """Rows of feature dicts as a matrix in ``names`` order (used by the fitting script)."""
+    return np.array([[row[name] for name in names] for row in rows], dtype=float)
