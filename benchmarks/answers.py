@@ -32,24 +32,30 @@ from graphs.extractive import compose_answer
 from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
-from knowledge.types import indexed_text
+from knowledge.types import Chunk, indexed_text
 
 CACHE = REPO / "benchmarks" / ".cache" / "answers-kb"
 TOP_K = 5
 TARGETS = {"answered_with_gold": 0.85, "unanswerable_declined": 0.85, "p95_ms": 150.0}
 
 
+def _knowledge_base(home: Path, chunks: list[Chunk]) -> KnowledgeBase:
+    """A knowledge base holding exactly ``chunks``, embedded once and reused from ``home`` after that."""
+    kb = KnowledgeBase(Settings(home=home, chroma_url=None))
+    if kb.store.count() != len(chunks):
+        print(f"Embedding {len(chunks)} chunks into {home} (once)...", flush=True)
+        started = time.perf_counter()
+        vectors = kb.embedder.embed([indexed_text(c.text, c.title, c.section) for c in chunks])
+        kb.store.add(chunks, vectors)
+        kb.retriever.rebuild_keyword_index()
+        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    return kb
+
+
 def clapnq_knowledge(folder: Path) -> tuple[KnowledgeBase, list[EvalQuestion]]:
     """The knowledge base of all 600 passages (built once, then reused) and the 600 labelled questions."""
     eval_set = load_clapnq(folder)
-    kb = KnowledgeBase(Settings(home=CACHE, chroma_url=None))
-    if kb.store.count() != len(eval_set.chunks):
-        print(f"Embedding {len(eval_set.chunks)} passages into {CACHE} (once)...", flush=True)
-        started = time.perf_counter()
-        vectors = kb.embedder.embed([indexed_text(c.text, c.title, c.section) for c in eval_set.chunks])
-        kb.store.add(eval_set.chunks, vectors)
-        kb.retriever.rebuild_keyword_index()
-        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    kb = _knowledge_base(CACHE, eval_set.chunks)
     source_of = {c.chunk_id: c.source for c in eval_set.chunks}
     gold = {q.qid: sorted(source_of[c] for c in q.gold) for q in eval_set.questions}
     questions = []

@@ -12,6 +12,7 @@ accuracy. benchmarks/answers.py then reports on the other half.
 from __future__ import annotations
 
 import pickle
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from benchmarks.answers import CACHE, TOP_K, clapnq_knowledge
 from benchmarks.common import REPO, data_dir, is_tune
 from graphs.evaluate import EvalQuestion
-from graphs.evidence import Judgement, feature_matrix, features, gather_candidates
+from graphs.evidence import Judgement, feature_matrix, features, gather_candidates, judged_probability
 from graphs.extractive import compose_answer
 from graphs.question import analyse_question
 from knowledge.base import KnowledgeBase
@@ -57,9 +58,10 @@ class CachingEmbedder:
 
 def examples(
     kb: KnowledgeBase, questions: list[EvalQuestion], embedder: CachingEmbedder
-) -> tuple[list[dict[str, float]], np.ndarray, np.ndarray]:
-    """Feature rows, labels (an answer would be right) and whether each question is answerable."""
-    rows, labels, answerable = [], [], []
+) -> tuple[list[dict[str, float]], np.ndarray, np.ndarray, list]:
+    """Feature rows, labels (an answer would be right), whether each question is answerable, and what
+    the answer-type rule needs (profile and candidates)."""
+    rows, labels, answerable, judged = [], [], [], []
     for n, item in enumerate(questions, start=1):
         profile = analyse_question(item.question)
         hits = kb.search(item.question, k=TOP_K)
@@ -69,9 +71,10 @@ def examples(
         rows.append(features(profile, hits, candidates))
         labels.append(bool(item.answerable) and _cites_gold(item, candidates))
         answerable.append(bool(item.answerable))
+        judged.append((profile, candidates))
         if n % 100 == 0:
             print(f"  {n}/{len(questions)}", flush=True)
-    return rows, np.array(labels, dtype=float), np.array(answerable, dtype=bool)
+    return rows, np.array(labels, dtype=float), np.array(answerable, dtype=bool), judged
 
 
 def _cites_gold(item: EvalQuestion, candidates: list) -> bool:
@@ -122,7 +125,8 @@ def write_model(names: list[str], fit: tuple, threshold: float, note: str) -> No
     MODEL_FILE.write_text(
         '"""The evidence judge\'s logistic model. Written by benchmarks/fit_evidence.py: do not edit by hand.\n\n'
         "P(answer right) = 1 / (1 + exp(-(INTERCEPT + sum(WEIGHTS[i] * (x[i] - MEANS[i]) / SCALES[i])))),\n"
-        "with x the features of graphs/evidence.py:features, in FEATURES order.\n"
+        "with x the features of graphs/evidence.py:features, in FEATURES order. THRESHOLD maximises the\n"
+        "tuning half's balanced accuracy (answerable answered citing gold, unanswerable declined).\n"
         '"""\n\n'
         f"FITTED_ON = {note!r}\n"
         f"FEATURES = {names!r}\n"
@@ -132,6 +136,8 @@ def write_model(names: list[str], fit: tuple, threshold: float, note: str) -> No
         f"INTERCEPT = {intercept:.6g}\n"
         f"THRESHOLD = {threshold}\n"
     )
+    # keep the generated file in the repository's style (a no-op where ruff is not installed)
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(MODEL_FILE)], check=False, capture_output=True)
 
 
 def main() -> None:
@@ -140,7 +146,7 @@ def main() -> None:
     print(f"Features for {len(tune)} tuning questions (cache: {CACHE})...", flush=True)
     started = time.perf_counter()
     embedder = CachingEmbedder(CACHE.parent / "fit-embeddings.pkl")
-    rows, labels, answerable = examples(kb, tune, embedder)
+    rows, labels, answerable, judged = examples(kb, tune, embedder)
     embedder.save()
     print(f"  done in {time.perf_counter() - started:.0f} s")
     names = list(rows[0])
@@ -148,11 +154,9 @@ def main() -> None:
     fit = fit_logistic(x, labels)
     means, scales, weights, intercept = fit
     p = 1 / (1 + np.exp(-(intercept + ((x - means) / scales) @ weights)))
+    p = np.array([judged_probability(profile, c, pi) for (profile, c), pi in zip(judged, p, strict=True)])
     threshold = best_threshold(p, labels.astype(bool), answerable)
-    note = (
-        f"ClapNQ tuning half ({len(labels)} questions: sha256(id)[0] even), ridge logistic regression "
-        f"(L2={L2}) on standardised features; threshold maximises the tuning half's balanced accuracy"
-    )
+    note = f"ClapNQ tuning half, {len(labels)} questions (sha256(id)[0] even); ridge logistic regression, L2={L2}"
     write_model(names, fit, threshold, note)
     print(f"Wrote {MODEL_FILE.relative_to(REPO)}; threshold {threshold:.2f}")
     for name, weight in sorted(zip(names, weights, strict=True), key=lambda nw: -abs(nw[1])):

@@ -108,7 +108,9 @@ def signed_requests(slack: SlackEmulator, payloads: list[dict], retry_num: int |
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": SignatureVerifier(slack.signing_secret).generate_signature(timestamp=stamp, body=body),
+            "X-Slack-Signature": SignatureVerifier(slack.signing_secret).generate_signature(
+                timestamp=stamp, body=body
+            ),
         }
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
@@ -183,7 +185,9 @@ def wait_for_quiet(slack: SlackEmulator, quiet_s: float = 3.0) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="answer processes (default: 2, the cores here)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--send", nargs=2, type=Path, help=argparse.SUPPRESS)  # the sender subprocess
     args = parser.parse_args()
@@ -226,7 +230,8 @@ def main() -> None:
                 "events": args.events,
                 "rounds": args.rounds,
                 "workers": args.workers,
-                "mode": "keel serve --http (waitress, 16 threads) in its own process",
+                "mode": f"keel serve --http --workers {args.workers}: waitress (16 threads) + Bolt in one process, "
+                f"answers in {args.workers} worker processes",
                 "knowledge": f"the bundled sample handbook (knowledge/samples, {chunks} chunks)",
                 "llm": "none (extractive answers)",
                 "ingest_s": round(ingest_s, 1),
@@ -244,7 +249,9 @@ def run_round(slack: SlackEmulator, url: str, events: int, number: int) -> dict:
     """One burst of fresh questions, answered; then the same burst again as Slack's retries."""
     load = os.getloadavg()[0]
     payloads = [
-        slack.payloads.event_app_mention(QUESTIONS[n % len(QUESTIONS)], f"U0R{number}N{n:03d}", f"C0BENCH{n % 5}")
+        slack.payloads.event_app_mention(
+            QUESTIONS[n % len(QUESTIONS)], f"U0R{number}N{n:03d}", f"C0BENCH{n % 5}"
+        )
         for n in range(events)
     ]
     print(f"round {number + 1}: posting {events} signed app_mention events at once (load {load:.1f})…")
@@ -272,7 +279,9 @@ def run_round(slack: SlackEmulator, url: str, events: int, number: int) -> dict:
         "answers_per_question": dict(Counter(answers_per_question)),
         "replies": dict(Counter(r["decision"] for r in first)),
     }
-    print(f"  ack p99 {stats(summary['ack_ms'])['p99_ms']} ms, answers per question {summary['answers_per_question']}")
+    print(
+        f"  ack p99 {stats(summary['ack_ms'])['p99_ms']} ms, answers per question {summary['answers_per_question']}"
+    )
     return summary
 
 
@@ -305,7 +314,9 @@ def print_summary(result: dict, path: Path) -> None:
     print(f"ack p99/round:  {result['ack_p99_per_round_ms']}")
     print(f"first progress: p50 {progress['p50_ms']} ms  p99 {progress['p99_ms']} ms")
     print(f"answer:         p50 {answer['p50_ms']} ms  p99 {answer['p99_ms']} ms")
-    print(f"exactly once:   {result['exactly_once']} (answers per question: {result['answers_per_question']})")
+    print(
+        f"exactly once:   {result['exactly_once']} (answers per question: {result['answers_per_question']})"
+    )
     print(f"results: {path}")
 
 

@@ -1,28 +1,42 @@
 """From an accepted question to the reply in its thread, on a pool of workers.
 
-A listener acks, claims the delivery and calls :meth:`Answering.accept`, which shows progress at once
-(👀 or the assistant status) and queues the question; a worker runs the service, streams or posts
-the reply and clears the progress sign. Anything that goes wrong on the way still ends in a short
-message in the thread (never silent); the details go to the log.
+A listener acks, claims the delivery and calls ``accept``, which shows progress at once (👀 or the
+assistant status) and queues the question; a worker runs the service, streams or posts the reply and
+clears the progress sign. Anything that goes wrong on the way still ends in a short message in the
+thread (never silent); the details go to the log.
+
+Two kinds of workers, one job (:func:`answer_in_thread`):
+
+- :class:`Answering`: threads in the Slack process (tests; small installs).
+- :class:`ProcessAnswering`: worker processes, each with its own graph, log writer and Web API client
+  (``keel serve``). Answering is CPU-heavy Python (guards, retrieval, the graph); in the Slack process it
+  would hold the GIL that the threads acking Slack need. In its own processes it cannot, and the
+  questions use every core.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from concurrent.futures import Future
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
+from bot.client import make_web_client
+from bot.dedupe import StateDB, state_path
 from bot.progress import AssistantStatus, Progress, Reaction
 from bot.reply import ReplyStream, post_message, post_notice, reply_message
 from bot.service import COULD_NOT_ANSWER, Answer, KeelService, Question
 from bot.threads import KnownThreads
-from bot.workers import TrackedExecutor
+from bot.workers import TrackedExecutor, TrackedProcessPool
+from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 4
+WORKER_NICE = 5  # worker processes give way to the Slack process, whose threads must ack within ms
 
 
 @dataclass(frozen=True)
@@ -35,57 +49,122 @@ class Asked:
     in_assistant_thread: bool = False  # progress as the assistant panel's status instead of 👀
 
 
+def progress_for(asked: Asked, client: WebClient) -> Progress:
+    q = asked.question
+    if asked.in_assistant_thread:
+        return AssistantStatus(client, q.channel, q.thread_ts)
+    return Reaction(client, q.channel, asked.message_ts)
+
+
 class Answering:
+    """Answers on threads of this process."""
+
     def __init__(self, service: KeelService, threads: KnownThreads, workers: int = DEFAULT_WORKERS) -> None:
         self.service = service
         self.threads = threads
         self.pool = TrackedExecutor(workers, "keel-answer")
 
     def accept(self, asked: Asked, client: WebClient) -> Future[None]:
-        """Show progress now, answer on a worker; returns the worker's future (tests and benchmarks wait on it)."""
-        progress = self._progress(asked, client)
+        """Show progress now, answer on a worker; returns the worker's future."""
+        progress = progress_for(asked, client)
         progress.start()
-        return self.pool.submit(self._answer, asked, client, progress)
+        return self.pool.submit(answer_in_thread, asked, client, self.service, self.threads, progress)
 
     def close(self, wait: bool = True) -> None:
         """Stop taking questions; with ``wait``, finish the ones already accepted."""
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
 
-    @staticmethod
-    def _progress(asked: Asked, client: WebClient) -> Progress:
-        q = asked.question
-        if asked.in_assistant_thread:
-            return AssistantStatus(client, q.channel, q.thread_ts)
-        return Reaction(client, q.channel, asked.message_ts)
 
-    def _answer(self, asked: Asked, client: WebClient, progress: Progress) -> None:
-        q = asked.question
-        stream: ReplyStream | None = None
-        try:
-            answer: Answer | None = None
-            for event in self.service.stream(q):
-                if isinstance(event, Answer):
-                    answer = event
-                else:
-                    stream = stream or ReplyStream(client, q.channel, q.thread_ts, asked.team_id, q.user)
-                    stream.append(event.text)
-            assert answer is not None, "the service ends every stream with an Answer"
-            if stream is None or stream.finish(answer) is None:
-                post_message(client, q.channel, q.thread_ts, reply_message(answer))
-        except Exception:
-            log.exception("could not deliver the answer in %s", q.thread_id)
-            self._apologise(client, q, stream)
-        finally:
-            progress.stop()
-        self.threads.remember(q.channel, q.thread_ts)
+class ProcessAnswering:
+    """Answers in ``workers`` processes, each answering one question at a time."""
 
-    @staticmethod
-    def _apologise(client: WebClient, q: Question, stream: ReplyStream | None) -> None:
-        """The last resort: tell the asker in the thread (replacing a half-streamed draft if there is one)."""
-        try:
-            if stream is not None and stream.ts is not None:
-                client.chat_update(channel=q.channel, ts=stream.ts, text=COULD_NOT_ANSWER)
+    def __init__(self, settings: Settings, workers: int = DEFAULT_WORKERS) -> None:
+        log_level = logging.getLogger().getEffectiveLevel()
+        self.pool = TrackedProcessPool(workers, _start_worker, (settings, log_level))
+
+    def accept(self, asked: Asked, client: WebClient) -> Future[None]:
+        progress = progress_for(asked, client)
+        progress.start()
+        return self.pool.submit(_answer_in_worker, asked, progress.shown)
+
+    def warm_up(self) -> None:
+        """Start every worker process now (each loads the models), not on the first questions."""
+        futures = [self.pool.submit(os.getpid) for _ in range(self.pool._max_workers)]
+        for future in futures:
+            future.result()
+
+    def close(self, wait: bool = True) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def answer_in_thread(
+    asked: Asked, client: WebClient, service: KeelService, threads: KnownThreads, progress: Progress
+) -> None:
+    """Run the service and put its answer in the question's thread, streaming if the model streams."""
+    q = asked.question
+    stream: ReplyStream | None = None
+    try:
+        answer: Answer | None = None
+        for event in service.stream(q):
+            if isinstance(event, Answer):
+                answer = event
             else:
-                post_notice(client, q.channel, q.thread_ts, COULD_NOT_ANSWER)
-        except Exception:
-            log.exception("could not tell the asker in %s that answering failed", q.thread_id)
+                stream = stream or ReplyStream(client, q.channel, q.thread_ts, asked.team_id, q.user)
+                stream.append(event.text)
+        assert answer is not None, "the service ends every stream with an Answer"
+        if stream is None or stream.finish(answer) is None:
+            post_message(client, q.channel, q.thread_ts, reply_message(answer))
+    except Exception:
+        log.exception("could not deliver the answer in %s", q.thread_id)
+        _apologise(client, q, stream)
+    finally:
+        progress.stop()
+    threads.remember(q.channel, q.thread_ts)
+
+
+def _apologise(client: WebClient, q: Question, stream: ReplyStream | None) -> None:
+    """The last resort: tell the asker in the thread (replacing a half-streamed draft if there is one)."""
+    try:
+        if stream is not None and stream.ts is not None:
+            client.chat_update(channel=q.channel, ts=stream.ts, text=COULD_NOT_ANSWER)
+        else:
+            post_notice(client, q.channel, q.thread_ts, COULD_NOT_ANSWER)
+    except Exception:
+        log.exception("could not tell the asker in %s that answering failed", q.thread_id)
+
+
+# -- inside a worker process ----------------------------------------------------------------------------
+@dataclass
+class _Worker:
+    client: WebClient
+    service: KeelService
+    threads: KnownThreads
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(settings: Settings, log_level: int) -> None:
+    """Once per worker process: its own graph (models loaded now), log writer, client and state file."""
+    from multiprocessing.util import Finalize
+
+    global _worker
+    with contextlib.suppress(AttributeError, OSError):  # not on every platform
+        os.nice(WORKER_NICE)
+    logging.basicConfig(
+        level=log_level, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
+    )
+    service = KeelService.from_settings(settings)
+    service.warm_up()
+    state = StateDB(state_path(settings))
+    _worker = _Worker(make_web_client(settings), service, KnownThreads(state))
+    # Worker processes end without running atexit handlers; Finalize runs: the log is flushed first.
+    Finalize(_worker, service.close, exitpriority=20)
+    Finalize(_worker, state.close, exitpriority=10)
+
+
+def _answer_in_worker(asked: Asked, progress_shown: bool) -> None:
+    assert _worker is not None, "the worker process was not initialised"
+    progress = progress_for(asked, _worker.client)
+    progress.shown = progress_shown
+    answer_in_thread(asked, _worker.client, _worker.service, _worker.threads, progress)

@@ -17,13 +17,9 @@ from slack_bolt.error import BoltError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.answering import DEFAULT_WORKERS
+from bot.client import make_web_client, secret
 from bot.listeners import register_listeners
 from bot.runtime import KeelRuntime
 from bot.service import KeelService
@@ -43,40 +39,30 @@ class SlackConfigError(RuntimeError):
 def check_tokens(settings: Settings, *, http: bool) -> None:
     """Fail fast, naming every missing or malformed value (their values are never shown)."""
     problems = []
-    bot = _secret(settings.slack_bot_token)
+    bot = secret(settings.slack_bot_token)
     if not bot:
         problems.append("SLACK_BOT_TOKEN is not set (the Bot User OAuth Token, xoxb-…)")
     elif not bot.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN does not look like a bot token (it should start with xoxb-)")
     if http:
-        if not _secret(settings.slack_signing_secret):
-            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)")
+        if not secret(settings.slack_signing_secret):
+            problems.append(
+                "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)"
+            )
     else:
-        app_token = _secret(settings.slack_app_token)
+        app_token = secret(settings.slack_app_token)
         if not app_token:
             problems.append(
                 "SLACK_APP_TOKEN is not set (an app-level token with connections:write, xapp-…; "
                 "or run `keel serve --http` with SLACK_SIGNING_SECRET)"
             )
         elif not app_token.startswith("xapp-"):
-            problems.append("SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)")
+            problems.append(
+                "SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)"
+            )
     if problems:
         mode = "HTTP mode" if http else "Socket Mode"
         raise SlackConfigError(f"Keel cannot start in {mode}:\n  - " + "\n  - ".join(problems) + f"\n{DOCS}")
-
-
-def make_web_client(settings: Settings) -> WebClient:
-    """The Web API client every listener uses, with slack_sdk's retry handlers installed."""
-    return WebClient(
-        token=_secret(settings.slack_bot_token),
-        base_url=settings.slack_api_url,
-        timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),  # waits for Retry-After
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 def create_app(
@@ -85,8 +71,13 @@ def create_app(
     http: bool = False,
     service: KeelService | None = None,
     workers: int = DEFAULT_WORKERS,
+    processes: bool = False,
 ) -> App:
-    """A Bolt app with Keel's listeners; ``app.keel`` is its :class:`KeelRuntime` (close it on shutdown)."""
+    """A Bolt app with Keel's listeners; ``app.keel`` is its :class:`KeelRuntime` (close it on shutdown).
+
+    ``service`` records votes and hand-over requests and, unless ``processes``, answers too; with
+    ``processes`` the answers come from ``workers`` worker processes with their own graphs.
+    """
     check_tokens(settings, http=http)
     client = make_web_client(settings)
     bot_user_id = _verify_token(client)
@@ -96,12 +87,12 @@ def create_app(
         app = App(
             name="keel",
             client=client,
-            signing_secret=_secret(settings.slack_signing_secret) or "",
+            signing_secret=secret(settings.slack_signing_secret) or "",
             listener_executor=listeners,
         )
     except BoltError as exc:  # pragma: no cover - _verify_token has already checked the token
         raise SlackConfigError(f"Slack refused the app's settings: {exc}\n{DOCS}") from None
-    runtime = KeelRuntime.create(settings, service or KeelService.from_settings(settings), workers)
+    runtime = KeelRuntime.create(settings, service or KeelService.from_settings(settings), workers, processes)
     runtime.bot_user_id, runtime.listeners = bot_user_id, listeners
     app.use(_attach(runtime))
     register_listeners(app)
@@ -115,9 +106,13 @@ def _verify_token(client: WebClient) -> str:
         return str(client.auth_test()["user_id"])
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
-        raise SlackConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}") from None
+        raise SlackConfigError(
+            f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}"
+        ) from None
     except Exception as exc:
-        raise SlackConfigError(f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__}).") from None
+        raise SlackConfigError(
+            f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__})."
+        ) from None
 
 
 class _DropMessage(logging.Filter):
@@ -143,7 +138,3 @@ def _attach(runtime: KeelRuntime) -> Callable[..., Any]:
         return next()
 
     return attach_keel
-
-
-def _secret(value: Any) -> str:
-    return value.get_secret_value().strip() if value is not None else ""

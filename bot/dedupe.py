@@ -20,8 +20,16 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from knowledge.settings import Settings
+
+STATE_FILE = "slack.sqlite"
 KEEP_SECONDS = 24 * 3600
 PRUNE_EVERY = 500  # claims between prunes
+
+
+def state_path(settings: Settings) -> Path:
+    """Keel's Slack state file: under ``KEEL_HOME``, shared by every Keel process using that home."""
+    return settings.home / STATE_FILE
 
 
 class StateDB:
@@ -36,7 +44,9 @@ class StateDB:
         self.path = path
         self.conn = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")  # a claim lost in a power cut costs one duplicate at most
+        self.conn.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # a claim lost in a power cut costs one duplicate at most
         self.conn.execute("PRAGMA busy_timeout=10000")
         self.lock = threading.Lock()
 
@@ -70,7 +80,9 @@ class EventLedger:
         self._conn, self._lock = db.conn, db.lock
         self._claims_since_prune = 0
         with self._lock:
-            self._conn.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, claimed_at REAL NOT NULL)")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, claimed_at REAL NOT NULL)"
+            )
         self.prune()
 
     def claim(self, keys: Iterable[str]) -> bool:

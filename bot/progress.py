@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class Progress(Protocol):
+    shown: bool  # the sign is up (a worker in another process is told, so that it takes it down)
+
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
@@ -30,20 +32,20 @@ class Reaction:
 
     def __init__(self, client: WebClient, channel: str, ts: str) -> None:
         self.client, self.channel, self.ts = client, channel, ts
-        self._added = False
+        self.shown = False
 
     def start(self) -> None:
         try:
             self.client.reactions_add(channel=self.channel, timestamp=self.ts, name=ids.WORKING_REACTION)
-            self._added = True
+            self.shown = True
         except SlackApiError as exc:
-            self._added = exc.response.get("error") == "already_reacted"
+            self.shown = exc.response.get("error") == "already_reacted"
             log.warning("could not add the working reaction: %s", exc.response.get("error"))
         except Exception:
             log.warning("could not add the working reaction", exc_info=True)
 
     def stop(self) -> None:
-        if not self._added:
+        if not self.shown:
             return
         try:
             self.client.reactions_remove(channel=self.channel, timestamp=self.ts, name=ids.WORKING_REACTION)
@@ -56,14 +58,15 @@ class AssistantStatus:
 
     def __init__(self, client: WebClient, channel: str, thread_ts: str) -> None:
         self.client, self.channel, self.thread_ts = client, channel, thread_ts
+        self.shown = False
 
     def start(self) -> None:
-        self._set(WORKING_STATUS, LOADING_MESSAGES)
+        self.shown = self._set(WORKING_STATUS, LOADING_MESSAGES)
 
     def stop(self) -> None:
         self._set("", None)  # Slack clears it on the reply too; an explicit clear also covers failures
 
-    def _set(self, status: str, loading_messages: list[str] | None) -> None:
+    def _set(self, status: str, loading_messages: list[str] | None) -> bool:
         try:
             self.client.assistant_threads_setStatus(
                 channel_id=self.channel,
@@ -71,5 +74,7 @@ class AssistantStatus:
                 status=status,
                 loading_messages=loading_messages,
             )
+            return True
         except Exception:
             log.warning("could not set the assistant status", exc_info=True)
+            return False

@@ -13,8 +13,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.answering import DEFAULT_WORKERS, Answering, Asked
-from bot.dedupe import EventLedger, StateDB, delivery_keys
+from bot.answering import DEFAULT_WORKERS, Answering, Asked, ProcessAnswering
+from bot.dedupe import EventLedger, StateDB, delivery_keys, state_path
 from bot.mrkdwn import question_text
 from bot.reply import post_notice
 from bot.service import KeelService, Question
@@ -24,14 +24,13 @@ from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
-STATE_FILE = "slack.sqlite"
 EMPTY_MENTION = "Hi! Ask me a question in the same message, e.g. `@Keel how do I connect to the VPN?`"
 
 
 @dataclass
 class KeelRuntime:
     service: KeelService
-    answering: Answering
+    answering: Answering | ProcessAnswering
     ledger: EventLedger
     threads: KnownThreads
     state: StateDB
@@ -50,10 +49,14 @@ class KeelRuntime:
         return listeners_idle and self.answering.pool.wait_idle(max(0.0, deadline - time.monotonic()))
 
     @classmethod
-    def create(cls, settings: Settings, service: KeelService, workers: int = DEFAULT_WORKERS) -> KeelRuntime:
-        state = StateDB(settings.home / STATE_FILE)
+    def create(
+        cls, settings: Settings, service: KeelService, workers: int = DEFAULT_WORKERS, processes: bool = False
+    ) -> KeelRuntime:
+        """``processes``: answer in worker processes (``keel serve``); else on threads of this process."""
+        state = StateDB(state_path(settings))
         threads = KnownThreads(state)
-        return cls(service, Answering(service, threads, workers), EventLedger(state), threads, state)
+        answering = ProcessAnswering(settings, workers) if processes else Answering(service, threads, workers)
+        return cls(service, answering, EventLedger(state), threads, state)
 
     def take(
         self,

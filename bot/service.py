@@ -21,6 +21,7 @@ from graphs.checkpoint import open_checkpointer
 from graphs.context import build_context
 from graphs.policy import DEFAULT_POLICY, ChannelPolicy, Policy, PolicyError, load_policy
 from graphs.result import TurnResult
+from graphs.context import knowledge_base
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
 
@@ -168,6 +169,12 @@ class KeelService:
     def request_human(self, turn_id: str, user: str, channel: str, thread_ts: str | None) -> None:
         self.turn_log.record_human_request(turn_id, user, channel, thread_ts)
 
+    def warm_up(self) -> None:
+        """Load what answering needs (models, stores) now rather than on the first question."""
+        warm_up = getattr(self.answerer_for, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+
     def close(self) -> None:
         self.turn_log.close()
 
@@ -190,7 +197,7 @@ class AgentPool:
 
     def __init__(self, settings: Settings, **context_overrides: Any) -> None:
         self.settings = settings
-        self.kb: KnowledgeBase = context_overrides.pop("kb", None) or KnowledgeBase(settings)
+        self.kb: KnowledgeBase = context_overrides.pop("kb", None) or knowledge_base(settings)
         self.checkpointer = open_checkpointer(settings.checkpoint_path)
         self._overrides = context_overrides
         self._agents: dict[tuple[str, ...] | None, Agent] = {}

@@ -39,7 +39,9 @@ def with_health_check(wsgi_app: WsgiApp) -> WsgiApp:
 class HttpServer:
     """Bolt's WSGI adapter on waitress. ``port=0`` picks a free port (tests)."""
 
-    def __init__(self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS) -> None:
+    def __init__(
+        self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS
+    ) -> None:
         handler = SlackRequestHandler(app, path=EVENTS_PATH)
         self._server: Any = create_server(
             with_health_check(handler), host=host, port=port, threads=threads, ident="keel"

@@ -1,19 +1,20 @@
-"""Thread pools that know how much work they hold: for graceful shutdown, metrics and tests."""
+"""Pools that know how much work they hold (for graceful shutdown, metrics and tests): threads for
+Bolt's listeners, threads or processes for answering."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 
-class TrackedExecutor(ThreadPoolExecutor):
-    """A ``ThreadPoolExecutor`` that counts queued + running tasks and can wait until there are none."""
+class _Tracking(Executor):
+    """Counts queued + running tasks; :meth:`wait_idle` waits until there are none."""
 
-    def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+    def _start_tracking(self) -> None:
         self._busy = 0
         self._changed = threading.Condition()
 
@@ -49,3 +50,23 @@ class TrackedExecutor(ThreadPoolExecutor):
                     return False
                 self._changed.wait(remaining)
             return True
+
+
+class TrackedExecutor(_Tracking, ThreadPoolExecutor):
+    def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
+        ThreadPoolExecutor.__init__(self, max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self._start_tracking()
+
+
+class TrackedProcessPool(_Tracking, ProcessPoolExecutor):
+    """Worker processes started fresh ("spawn": no inherited threads or open SQLite handles)."""
+
+    def __init__(self, max_workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+        ProcessPoolExecutor.__init__(
+            self,
+            max_workers=max_workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=initializer,
+            initargs=initargs,
+        )
+        self._start_tracking()

@@ -9,7 +9,9 @@ the comic?" next to a passage about Rick Grimes that gives no date). So the judg
 3. combine the best sentence's features with the retrieval scores in a logistic model whose
    coefficients live in :mod:`graphs.evidence_model` (fitted by ``benchmarks/fit_evidence.py`` on a
    declared tuning split of ClapNQ, reported on the other half: docs/answering.md). Its output is the
-   probability that an answer built from these sentences is right.
+   probability that an answer built from these sentences is right;
+4. cap that probability when a "when" or "how many" question meets sentences with no date or number.
+When the evidence falls short, ``reasons`` say why in words a person can check against the passages.
 """
 
 from __future__ import annotations
@@ -34,15 +36,25 @@ from graphs.sentences import Sentence, split_sentences
 from knowledge.embed import Embedder, default_embedder
 from knowledge.types import Hit
 
-HITS_CONSIDERED = 3  # passages whose sentences are read
-SENTENCES_PER_HIT = 10  # long passages: only the sentences sharing most words with the question
+# Embedding sentences is the judge's main cost (~4 ms each on a laptop CPU), so it reads the top two
+# passages and, of each, the three sentences sharing most words with the question.
+HITS_CONSIDERED = 2
+SENTENCES_PER_HIT = 3
 EVIDENCE_KEPT = 8
 # How a candidate sentence is ranked (hand-set; see docs/answering.md): similarity first, then the
 # question's focus terms, the expected answer type, and a small preference for better-ranked passages.
 FOCUS_WEIGHT = 0.2
 ANSWER_TYPE_WEIGHT = 0.1
 RANK_PENALTY = 0.03
-LOOSE_SIMILARITY = 0.45  # below this the best passage is reported as only loosely related
+# The embedder pads a batch to its longest text, so one long sentence makes every sentence slow: what
+# is embedded is cut to about 40 tokens (the start of a sentence carries its subject).
+EMBED_CHARS = 200
+LOOSE_SIMILARITY = 0.45
+# A hand-set rule on top of the model: a "when" or "how many" question whose sentences hold no date or
+# number at all is not answered, however close the passages are to it (checked on the tuning half:
+# it catches unanswerable questions without costing answerable ones; docs/answering.md).
+MUST_HOLD_ANSWER_TYPE = ("date", "number")
+MISSING_ANSWER_TYPE_CAP = 0.25  # below this the best passage is reported as only loosely related
 
 _ASKED = {
     "date": "when",
@@ -77,6 +89,7 @@ class Candidate:
     rank: int  # of the hit, 0 = best retrieved
     sentence: Sentence
     similarity: float
+    topic_similarity: float  # of the question and the passage's document title alone
     coverage: float  # share of the question's key terms in the sentence, its heading or its title
     focus_coverage: float  # share of the key terms the title does not contain, found in the sentence
     answer_type: bool | None  # holds an expression of the asked type (None: untyped question)
@@ -97,7 +110,7 @@ def judge_evidence(
     if not candidates:
         reason = "nothing in the knowledge base matches the question"
         return Judgement(False, 0.0, [], [reason], profile.question_type)
-    confidence = answer_probability(features(profile, hits, candidates))
+    confidence = judged_probability(profile, candidates, answer_probability(features(profile, hits, candidates)))
     bar = evidence_model.THRESHOLD if threshold is None else threshold
     sufficient = confidence >= bar
     reasons = [] if sufficient else explain(profile, hits, candidates, confidence)
@@ -117,10 +130,17 @@ def gather_candidates(profile: QuestionProfile, hits: Sequence[Hit], embedder: E
             pending.append((rank, hit, sentence, coverage, focus_coverage))
     if not pending:
         return []
-    vectors = embedder.embed([profile.text] + [_with_context(hit, s) for _, hit, s, *_ in pending])
+    # the document's title is its topic (a section heading is often the very question, so it is left out)
+    topics = [t for t in dict.fromkeys(hit.title for _, hit, *_ in pending) if t]
+    texts = [profile.text[:EMBED_CHARS], *(t[:EMBED_CHARS] for t in topics)]
+    texts += [_with_context(hit, s) for _, hit, s, *_ in pending]
+    vectors = embedder.embed(texts)
     similarities = vectors[1:] @ vectors[0]
+    topic_similarity = dict(zip(topics, similarities[: len(topics)], strict=True))
     candidates = []
-    for (rank, hit, sentence, coverage, focus_coverage), similarity in zip(pending, similarities, strict=True):
+    for (rank, hit, sentence, coverage, focus_coverage), similarity in zip(
+        pending, similarities[len(topics) :], strict=True
+    ):
         answer_type = mentions_answer_type(profile.question_type, sentence.text, profile.text)
         score = (
             float(similarity)
@@ -129,7 +149,17 @@ def gather_candidates(profile: QuestionProfile, hits: Sequence[Hit], embedder: E
             - RANK_PENALTY * rank
         )
         candidates.append(
-            Candidate(hit, rank, sentence, float(similarity), coverage, focus_coverage, answer_type, score)
+            Candidate(
+                hit,
+                rank,
+                sentence,
+                float(similarity),
+                float(topic_similarity.get(hit.title, 0.0)),
+                coverage,
+                focus_coverage,
+                answer_type,
+                score,
+            )
         )
     candidates.sort(key=lambda c: (-c.score, c.rank, c.sentence.position))
     return candidates
@@ -144,6 +174,7 @@ def features(profile: QuestionProfile, hits: Sequence[Hit], candidates: Sequence
         "top_similarity": dense[0],
         "similarity_margin": dense[0] - dense[1],
         "sentence_similarity": best.similarity,
+        "topic_similarity": best.topic_similarity,
         "sentence_score": best.score,
         "coverage": best.coverage,
         "focus_coverage": best.focus_coverage,
@@ -166,6 +197,14 @@ def answer_probability(values: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def judged_probability(profile: QuestionProfile, candidates: Sequence[Candidate], probability: float) -> float:
+    """The model's probability, capped when the question asks for a date or a number none of the
+    sentences read contains."""
+    if profile.question_type in MUST_HOLD_ANSWER_TYPE and not any(c.answer_type for c in candidates):
+        return min(probability, MISSING_ANSWER_TYPE_CAP)
+    return probability
+
+
 def explain(
     profile: QuestionProfile, hits: Sequence[Hit], candidates: Sequence[Candidate], confidence: float
 ) -> list[str]:
@@ -177,7 +216,7 @@ def explain(
     reasons = []
     if missing:
         reasons.append("no passage mentions " + ", ".join(f"'{t}'" for t in missing[:4]))
-    if profile.question_type in TYPED and not any(c.answer_type for c in candidates[:3]):
+    if profile.question_type in TYPED and not any(c.answer_type for c in candidates[:EVIDENCE_KEPT]):
         reasons.append(f"the passages are about {topics} but none says {_ASKED[profile.question_type]}")
     if max(h.dense_score for h in read) < LOOSE_SIMILARITY:
         reasons.append(f"the closest passages ({topics}) are only loosely related to the question")
@@ -194,9 +233,14 @@ def _readable_sentences(hit: Hit, profile: QuestionProfile) -> list[Sentence]:
     return sorted(kept, key=lambda s: s.position)
 
 
+def _context(hit: Hit, heading: str = "") -> str:
+    return " > ".join(dict.fromkeys(part for part in (hit.title, hit.section, heading) if part))
+
+
 def _with_context(hit: Hit, sentence: Sentence) -> str:
-    context = " > ".join(dict.fromkeys(part for part in (hit.title, hit.section, sentence.heading) if part))
-    return f"{context}: {sentence.text}" if context else sentence.text
+    context = _context(hit, sentence.heading)
+    text = f"{context}: {sentence.text}" if context else sentence.text
+    return text[:EMBED_CHARS]
 
 
 def _share(wanted: frozenset[str] | set[str], found: set[str]) -> float:

@@ -91,8 +91,9 @@ def _reading_order(chosen: list[_Chosen]) -> list[_Chosen]:
         passage_rank.setdefault(item.first.hit.chunk_id, len(passage_rank))
 
     def key(item: _Chosen) -> tuple[int, int]:
-        position = item.first.hit.text.find(item.sentence[:40])
-        return passage_rank[item.first.hit.chunk_id], position if position >= 0 else len(item.first.hit.text)
+        passage = _normalise(item.first.hit.text)
+        position = passage.find(_normalise(item.sentence)[:60])
+        return passage_rank[item.first.hit.chunk_id], position if position >= 0 else len(passage)
 
     return sorted(chosen, key=key)
 

@@ -31,7 +31,39 @@ STOPWORDS = _word_set(
     other some any all s t get got gets please hi hello thanks"""
 )
 # Words that frame a question rather than name its subject.
-QUESTION_WORDS = _word_set("name list describe explain tell know give whats many much")
+QUESTION_WORDS = _word_set(
+    "name list describe explain tell know give whats many much contact ask find need want happen happens someone mean"
+)
+# Irregular forms the stemmer leaves apart ("lost" is not "lose"): mapped to one stem before stemming.
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "lose": "lost",
+        "pay": "paid payday",
+        "buy": "bought",
+        "leave": "left",
+        "take": "took taken",
+        "give": "gave given",
+        "send": "sent",
+        "go": "went gone",
+        "find": "found",
+        "keep": "kept",
+        "make": "made",
+        "meet": "met",
+        "tell": "told",
+        "bring": "brought",
+        "get": "got gotten",
+        "begin": "began begun",
+        "choose": "chose chosen",
+        "write": "wrote written",
+        "speak": "spoke spoken",
+        "break": "broke broken",
+        "steal": "stole stolen",
+        "child": "children",
+        "person": "people",
+    }.items()
+    for form in forms.split()
+}
 
 _STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -54,7 +86,7 @@ ANSWER_PATTERNS = {
         re.I,
     ),
     "number": re.compile(
-        rf"\d|\b({_NUMBER_WORDS}|several|percent|dollars?|euros?|pounds?|eur|usd|gbp|cad)\b|[%$€£]", re.I
+        rf"\d+(?:[.,]\d+)*|\b({_NUMBER_WORDS}|several|percent|dollars?|euros?|pounds?|eur|usd|gbp|cad)\b|[%$€£]", re.I
     ),
     "cause": re.compile(
         r"\b(because|due to|as a result|results? (of|in)|led to|leads? to|lead to|caus(e|ed|es|ing)|reasons?"
@@ -93,7 +125,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    return _STEMMER.stemWord(_IRREGULAR.get(word, word))
 
 
 def stems(text: str) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -12,7 +13,12 @@ import typer
 
 from bot.cli.output import console, fail
 
-WORKERS_HELP = "Questions answered at once (each runs retrieval and, if configured, an LLM call)."
+WORKERS_HELP = (
+    "Questions answered at once, each in its own worker process (default: one per CPU core, at most 4)."
+)
+THREADS_HELP = (
+    "Answer on threads of the Slack process instead of worker processes (less memory, slower acks)."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -20,10 +26,15 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    http: Annotated[bool, typer.Option("--http", help="Serve Slack's HTTP requests instead of Socket Mode.")] = False,
-    port: Annotated[int, typer.Option("--port", "-p", envvar="PORT", help="HTTP mode: the port to listen on.")] = 3000,
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve Slack's HTTP requests instead of Socket Mode.")
+    ] = False,
+    port: Annotated[
+        int, typer.Option("--port", "-p", envvar="PORT", help="HTTP mode: the port to listen on.")
+    ] = 3000,
     host: Annotated[str, typer.Option("--host", help="HTTP mode: the address to listen on.")] = "0.0.0.0",
-    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help=WORKERS_HELP)] = 4,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=64, help=WORKERS_HELP)] = None,
+    threads: Annotated[bool, typer.Option("--threads", help=THREADS_HELP)] = False,
 ) -> None:
     """Run Keel in Slack: answers @mentions, DMs, thread follow-ups and the assistant panel."""
     from slack_sdk.errors import SlackApiError
@@ -40,23 +51,30 @@ def serve(
     # with the answer workers busy each step would otherwise wait up to 5 ms for its turn.
     sys.setswitchinterval(0.001)
     settings = get_settings()
+    workers = workers or min(4, os.cpu_count() or 1)
     try:
         check_tokens(settings, http=http)  # before loading any model: a missing token fails in a second
-        pool = AgentPool(settings)
-        pool.warm_up()
-        service = KeelService(pool, StoreTurnLog(LogWriter(settings.log_path)))
-        app = create_app(settings, http=http, service=service, workers=workers)
+        service = KeelService(AgentPool(settings), StoreTurnLog(LogWriter(settings.log_path)))
+        if threads:
+            service.warm_up()
+        app = create_app(settings, http=http, service=service, workers=workers, processes=not threads)
     except (SlackConfigError, ModelConfigError) as exc:
         fail(str(exc))
         return
     runtime = app.keel  # type: ignore[attr-defined]
+    if not threads:
+        try:
+            runtime.answering.warm_up()
+        except Exception as exc:  # e.g. a model setting the workers cannot load: they logged why
+            runtime.close(wait=False)
+            fail(f"Keel's answer workers could not start ({type(exc).__name__}); the log above says why.")
     # SIGTERM (a platform stopping the dyno/container) ends the loop like Ctrl-C, so answers in flight finish.
     signal.signal(signal.SIGTERM, _interrupt)
     handler = None
     try:
         if http:
             server = HttpServer(app, host=host, port=port)
-            console.print(f"Keel is serving Slack over HTTP ({workers} workers). Ctrl-C stops.")
+            console.print(f"Keel is serving Slack over HTTP ({_workers(workers, threads)}). Ctrl-C stops.")
             server.run()  # returns on Ctrl-C / SIGTERM (waitress handles the interrupt itself)
         else:
             handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
@@ -67,7 +85,9 @@ def serve(
                 fail(
                     f"Slack refused SLACK_APP_TOKEN ({error}): it needs the connections:write scope. See docs/slack.md."
                 )
-            console.print(f"Keel is connected to Slack (Socket Mode, {workers} workers). Ctrl-C stops.")
+            console.print(
+                f"Keel is connected to Slack (Socket Mode, {_workers(workers, threads)}). Ctrl-C stops."
+            )
             threading.Event().wait()
     except KeyboardInterrupt:
         pass
@@ -76,6 +96,10 @@ def serve(
         if handler is not None:
             handler.close()
         runtime.close(wait=True)
+
+
+def _workers(workers: int, threads: bool) -> str:
+    return f"{workers} answer {'threads' if threads else 'processes'}"
 
 
 def _interrupt(*_: object) -> None:

@@ -36,7 +36,9 @@ def settings_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
         ),
     ],
 )
-def test_missing_or_malformed_tokens_are_named(monkeypatch, http: bool, values: dict, named: list[str]) -> None:
+def test_missing_or_malformed_tokens_are_named(
+    monkeypatch, http: bool, values: dict, named: list[str]
+) -> None:
     with pytest.raises(SlackConfigError) as caught:
         check_tokens(settings_with(monkeypatch, **values), http=http)
     message = str(caught.value)
@@ -47,7 +49,9 @@ def test_missing_or_malformed_tokens_are_named(monkeypatch, http: bool, values: 
 
 
 def test_complete_tokens_pass(monkeypatch) -> None:
-    settings = settings_with(monkeypatch, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", SLACK_SIGNING_SECRET="s")
+    settings = settings_with(
+        monkeypatch, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", SLACK_SIGNING_SECRET="s"
+    )
     check_tokens(settings, http=False)
     check_tokens(settings, http=True)
 

@@ -12,7 +12,13 @@ MANIFEST = yaml.safe_load((REPO / "manifest.yaml").read_text())
 
 def test_the_manifest_subscribes_to_the_events_keel_handles() -> None:
     events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "assistant_thread_started", "message.channels", "message.groups", "message.im"}
+    assert events == {
+        "app_mention",
+        "assistant_thread_started",
+        "message.channels",
+        "message.groups",
+        "message.im",
+    }
 
 
 def test_the_manifest_asks_for_exactly_the_scopes_keel_uses() -> None:

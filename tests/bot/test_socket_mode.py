@@ -24,7 +24,7 @@ def socket_keel(slack_env: Settings, kb: KnowledgeBase, slack_emulator: SlackEmu
     handler.connect()
     slack_emulator.wait_for_socket()
     yield Running(app, "", slack_emulator)
-    handler.close()
+    slack_emulator.close_socket_client(handler)
     app.keel.close()  # type: ignore[attr-defined]
 
 

@@ -34,6 +34,7 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # Keel runs many listener threads; the default backlog of 5 overflows
     api: WebApi
 
 

@@ -28,7 +28,9 @@ def handle_ask_human(
     click = clicked(body, action)
     turn_id = click.value
     if not keel.ledger.claim([f"ask_human:{turn_id}"]):  # a double click, or a second person clicking
-        client.chat_postEphemeral(channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=ALREADY_ASKED)
+        client.chat_postEphemeral(
+            channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=ALREADY_ASKED
+        )
         return
     keel.service.request_human(turn_id, click.user, click.channel, click.thread_ts)
     post_notice(client, click.channel, click.thread_ts or "", ACKNOWLEDGEMENT.format(user=click.user))

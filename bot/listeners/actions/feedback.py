@@ -27,6 +27,8 @@ def handle_feedback(
     turn_id, vote = parsed
     context["keel"].service.record_vote(turn_id, click.user, vote)
     try:
-        client.chat_postEphemeral(channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=THANKS[vote])
+        client.chat_postEphemeral(
+            channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=THANKS[vote]
+        )
     except Exception:
         log.warning("could not confirm the feedback", exc_info=True)

@@ -10,7 +10,9 @@ from slack_sdk import WebClient
 from bot.triage import looks_like_question, message_kind, thread_of
 
 
-def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def handle_message(
+    body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
     keel = context["keel"]
     kind = message_kind(event, keel.bot_user_id)
     text = event.get("text") or ""

@@ -22,7 +22,9 @@ def test_asking_for_a_person_is_recorded_and_acknowledged_once(keel: Running) ->
     )
     keel.post(click)
     keel.post(
-        keel.emulator.payloads.block_action(ids.ASK_HUMAN, button["value"], BOB, HELP, reply["ts"], thread_ts=thread)
+        keel.emulator.payloads.block_action(
+            ids.ASK_HUMAN, button["value"], BOB, HELP, reply["ts"], thread_ts=thread
+        )
     )
 
     answer, acknowledgement = keel.replies(HELP, thread)

@@ -1,0 +1,59 @@
+"""graphs/sentences.py: chunk text into the sentences an answer can quote."""
+
+from __future__ import annotations
+
+from graphs.sentences import split_sentences
+
+MARKDOWN = """# Leave policy
+## Vacation
+Employees get 25 vacation days per year, e.g. in Lisbon. Contractors get 15 days
+(see J. Smith for details). Ask early!
+- You can carry over up to 5 days
+  into the next year.
+- Ask your manager first
+
+| Benefit | Employees | Interns |
+| --- | --- | --- |
+| Meal allowance | Yes | No |
+"""
+
+
+def test_markdown_prose_lists_and_tables_become_sentences_under_their_heading():
+    sentences = split_sentences(MARKDOWN)
+    assert [s.text for s in sentences] == [
+        "Employees get 25 vacation days per year, e.g. in Lisbon.",
+        "Contractors get 15 days (see J. Smith for details).",
+        "You can carry over up to 5 days into the next year.",
+        "Ask your manager first",
+        "Benefit: Meal allowance; Employees: Yes; Interns: No",
+    ]
+    assert {s.heading for s in sentences} == {"Vacation"}
+    assert [s.position for s in sentences] == [0, 1, 2, 3, 4]
+
+
+def test_text_from_pdf_keeps_short_unpunctuated_lines_as_headings():
+    text = (
+        "How many days\nEmployees get 25 working days of paid vacation per calendar year.\n"
+        "Carrying over\nYou can carry over up to 5 unused days into the next\ncalendar year."
+    )
+    sentences = split_sentences(text)
+    assert [(s.heading, s.text) for s in sentences] == [
+        ("How many days", "Employees get 25 working days of paid vacation per calendar year."),
+        ("Carrying over", "You can carry over up to 5 unused days into the next calendar year."),
+    ]
+
+
+def test_a_record_of_fields_is_one_sentence():
+    text = "software: Figma\ncategory: Design\nwho_can_install: Design and Product"
+    assert [s.text for s in split_sentences(text)] == [
+        "software: Figma; category: Design; who_can_install: Design and Product"
+    ]
+
+
+def test_tokenised_corpus_text_splits_on_spaced_periods():
+    text = "The wall was built in 1961 . It fell in 1989 . U.S. troops stayed ."
+    assert [s.text for s in split_sentences(text)] == [
+        "The wall was built in 1961 .",
+        "It fell in 1989 .",
+        "U.S. troops stayed .",
+    ]
