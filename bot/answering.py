@@ -26,6 +26,7 @@ from slack_sdk import WebClient
 
 from bot.client import make_web_client
 from bot.dedupe import StateDB, state_path
+from bot.handover.desk import Handovers
 from bot.progress import AssistantStatus, Progress, Reaction
 from bot.reply import ReplyStream, post_message, post_notice, reply_message
 from bot.service import COULD_NOT_ANSWER, Answer, KeelService, Question
@@ -63,12 +64,13 @@ class Answering:
         self.service = service
         self.threads = threads
         self.pool = TrackedExecutor(workers, "keel-answer")
+        self.handovers: Handovers | None = None  # set by create_app once the Slack client exists
 
     def accept(self, asked: Asked, client: WebClient) -> Future[None]:
         """Show progress now, answer on a worker; returns the worker's future."""
         progress = progress_for(asked, client)
         progress.start()
-        return self.pool.submit(answer_in_thread, asked, client, self.service, self.threads, progress)
+        return self.pool.submit(answer_in_thread, asked, client, self.service, self.threads, progress, self.handovers)
 
     def close(self, wait: bool = True) -> None:
         """Stop taking questions; with ``wait``, finish the ones already accepted."""
@@ -98,9 +100,15 @@ class ProcessAnswering:
 
 
 def answer_in_thread(
-    asked: Asked, client: WebClient, service: KeelService, threads: KnownThreads, progress: Progress
+    asked: Asked,
+    client: WebClient,
+    service: KeelService,
+    threads: KnownThreads,
+    progress: Progress,
+    handovers: Handovers | None = None,
 ) -> None:
-    """Run the service and put its answer in the question's thread, streaming if the model streams."""
+    """Run the service and put its answer in the question's thread, streaming if the model streams;
+    a turn the graph handed over then brings the channel's experts into the thread."""
     q = asked.question
     stream: ReplyStream | None = None
     try:
@@ -112,14 +120,36 @@ def answer_in_thread(
                 stream = stream or ReplyStream(client, q.channel, q.thread_ts, asked.team_id, q.user)
                 stream.append(event.text)
         assert answer is not None, "the service ends every stream with an Answer"
-        if stream is None or stream.finish(answer) is None:
-            post_message(client, q.channel, q.thread_ts, reply_message(answer))
+        posted = stream.finish(answer) if stream is not None else None
+        if posted is None:
+            posted = post_message(client, q.channel, q.thread_ts, reply_message(answer))
+        # A failed turn only apologises (nothing was judged); a graph's hand-over brings people in.
+        if answer.result.decision == "handed_over" and not answer.failed and handovers is not None:
+            _hand_over(handovers, asked, answer)
+        if not answer.failed:
+            threads.remember_answer(q.channel, posted, q.thread_ts, answer.turn_id)  # 👍/👎 reactions find it
     except Exception:
         log.exception("could not deliver the answer in %s", q.thread_id)
         _apologise(client, q, stream)
     finally:
         progress.stop()
     threads.remember(q.channel, q.thread_ts)
+
+
+def _hand_over(handovers: Handovers, asked: Asked, answer: Answer) -> None:
+    q = asked.question
+    try:
+        handovers.start_from_answer(
+            answer.turn_id,
+            answer.result,
+            asker=q.user,
+            channel=q.channel,
+            thread_ts=q.thread_ts,
+            question_ts=asked.message_ts,
+            question=q.text,
+        )
+    except Exception:  # the asker already has the hand-over notice; the details go to the log
+        log.exception("could not bring a person into %s", q.thread_id)
 
 
 def _apologise(client: WebClient, q: Question, stream: ReplyStream | None) -> None:
@@ -139,6 +169,7 @@ class _Worker:
     client: WebClient
     service: KeelService
     threads: KnownThreads
+    handovers: Handovers | None = None
 
 
 _worker: _Worker | None = None
@@ -151,13 +182,12 @@ def _start_worker(settings: Settings, log_level: int) -> None:
     global _worker
     with contextlib.suppress(AttributeError, OSError):  # not on every platform
         os.nice(WORKER_NICE)
-    logging.basicConfig(
-        level=log_level, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
-    )
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s")
     service = KeelService.from_settings(settings)
     service.warm_up()
     state = StateDB(state_path(settings))
-    _worker = _Worker(make_web_client(settings), service, KnownThreads(state))
+    client = make_web_client(settings)
+    _worker = _Worker(client, service, KnownThreads(state), Handovers(settings, client, service.channel_policy))
     # Worker processes end without running atexit handlers; Finalize runs: the log is flushed first.
     Finalize(_worker, service.close, exitpriority=20)
     Finalize(_worker, state.close, exitpriority=10)
@@ -167,4 +197,4 @@ def _answer_in_worker(asked: Asked, progress_shown: bool) -> None:
     assert _worker is not None, "the worker process was not initialised"
     progress = progress_for(asked, _worker.client)
     progress.shown = progress_shown
-    answer_in_thread(asked, _worker.client, _worker.service, _worker.threads, progress)
+    answer_in_thread(asked, _worker.client, _worker.service, _worker.threads, progress, _worker.handovers)

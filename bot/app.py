@@ -18,8 +18,10 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.answering import DEFAULT_WORKERS
+from bot.answering import DEFAULT_WORKERS, Answering
 from bot.client import make_web_client, secret
+from bot.handover.desk import Handovers
+from bot.handover.learning import Learning
 from bot.listeners import register_listeners
 from bot.runtime import KeelRuntime
 from bot.service import KeelService
@@ -46,9 +48,7 @@ def check_tokens(settings: Settings, *, http: bool) -> None:
         problems.append("SLACK_BOT_TOKEN does not look like a bot token (it should start with xoxb-)")
     if http:
         if not secret(settings.slack_signing_secret):
-            problems.append(
-                "SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)"
-            )
+            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials > Signing Secret)")
     else:
         app_token = secret(settings.slack_app_token)
         if not app_token:
@@ -57,9 +57,7 @@ def check_tokens(settings: Settings, *, http: bool) -> None:
                 "or run `keel serve --http` with SLACK_SIGNING_SECRET)"
             )
         elif not app_token.startswith("xapp-"):
-            problems.append(
-                "SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)"
-            )
+            problems.append("SLACK_APP_TOKEN does not look like an app-level token (it should start with xapp-)")
     if problems:
         mode = "HTTP mode" if http else "Socket Mode"
         raise SlackConfigError(f"Keel cannot start in {mode}:\n  - " + "\n  - ".join(problems) + f"\n{DOCS}")
@@ -94,10 +92,21 @@ def create_app(
         raise SlackConfigError(f"Slack refused the app's settings: {exc}\n{DOCS}") from None
     runtime = KeelRuntime.create(settings, service or KeelService.from_settings(settings), workers, processes)
     runtime.bot_user_id, runtime.listeners = bot_user_id, listeners
+    runtime.handovers = _handovers(settings, client, runtime.service, bot_user_id)
+    if isinstance(runtime.answering, Answering):
+        runtime.answering.handovers = runtime.handovers
     app.use(_attach(runtime))
     register_listeners(app)
     app.keel = runtime  # type: ignore[attr-defined]
     return app
+
+
+def _handovers(settings: Settings, client: WebClient, service: KeelService, bot_user_id: str) -> Handovers:
+    """Hand-overs for this process; learned answers go into the knowledge base the answers come from."""
+    from graphs.context import knowledge_base
+
+    kb = getattr(service.answerer_for, "kb", None) or knowledge_base(settings)
+    return Handovers(settings, client, service.channel_policy, bot_user_id=bot_user_id, knowledge=Learning(kb))
 
 
 def _verify_token(client: WebClient) -> str:
@@ -106,13 +115,9 @@ def _verify_token(client: WebClient) -> str:
         return str(client.auth_test()["user_id"])
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
-        raise SlackConfigError(
-            f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}"
-        ) from None
+        raise SlackConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}): check that it is current. {DOCS}") from None
     except Exception as exc:
-        raise SlackConfigError(
-            f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__})."
-        ) from None
+        raise SlackConfigError(f"Keel could not reach Slack at {client.base_url} ({type(exc).__name__}).") from None
 
 
 class _DropMessage(logging.Filter):

@@ -13,9 +13,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.admins import AdminDesk
 from bot.answering import DEFAULT_WORKERS, Answering, Asked, ProcessAnswering
 from bot.dedupe import EventLedger, StateDB, delivery_keys, state_path
+from bot.handover.desk import Handovers
 from bot.mrkdwn import question_text
+from bot.pause import hand_over_paused
 from bot.reply import post_notice
 from bot.service import KeelService, Question
 from bot.threads import KnownThreads
@@ -36,6 +39,8 @@ class KeelRuntime:
     state: StateDB
     bot_user_id: str | None = None
     listeners: TrackedExecutor | None = None  # Bolt's listener pool, once the app is built
+    handovers: Handovers | None = None  # hand-overs to people, once the app's client exists
+    admin: AdminDesk | None = None  # admin commands, uploads, the App Home and the pause switch
 
     @property
     def queued(self) -> int:
@@ -46,7 +51,8 @@ class KeelRuntime:
         """Wait until every delivery received so far is handled and every accepted question answered."""
         deadline = time.monotonic() + timeout
         listeners_idle = self.listeners is None or self.listeners.wait_idle(timeout)
-        return listeners_idle and self.answering.pool.wait_idle(max(0.0, deadline - time.monotonic()))
+        admin_idle = self.admin is None or self.admin.pool.wait_idle(max(0.0, deadline - time.monotonic()))
+        return listeners_idle and admin_idle and self.answering.pool.wait_idle(max(0.0, deadline - time.monotonic()))
 
     @classmethod
     def create(
@@ -56,7 +62,9 @@ class KeelRuntime:
         state = StateDB(state_path(settings))
         threads = KnownThreads(state)
         answering = ProcessAnswering(settings, workers) if processes else Answering(service, threads, workers)
-        return cls(service, answering, EventLedger(state), threads, state)
+        return cls(
+            service, answering, EventLedger(state), threads, state, admin=AdminDesk.create(settings, service, state)
+        )
 
     def take(
         self,
@@ -78,6 +86,9 @@ class KeelRuntime:
             post_notice(client, channel, thread_ts, EMPTY_MENTION)
             return True
         question = Question(text=text, user=event["user"], channel=channel, thread_ts=thread_ts)
+        if self.admin is not None and self.admin.pause.paused:  # the kill switch: people answer instead
+            hand_over_paused(self.service, client, question)
+            return True
         asked = Asked(question, ts, body.get("team_id") or event.get("team"), in_assistant_thread)
         self.answering.accept(asked, client)
         return True
@@ -86,6 +97,8 @@ class KeelRuntime:
         """Finish accepted questions (``wait``), then flush the log and close the state files."""
         if self.listeners is not None:
             self.listeners.shutdown(wait=wait)
+        if self.admin is not None:
+            self.admin.close(wait=wait)
         self.answering.close(wait=wait)
         self.service.close()
         self.state.close()

@@ -18,21 +18,21 @@ from typing import Any, Protocol
 
 from graphs.agent import Agent, Token
 from graphs.checkpoint import open_checkpointer
-from graphs.context import build_context
+from graphs.context import build_context, knowledge_base
 from graphs.policy import DEFAULT_POLICY, ChannelPolicy, Policy, PolicyError, load_policy
 from graphs.result import TurnResult
-from graphs.context import knowledge_base
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
+LEARNED = "learned"  # the collection of answers learned from hand-overs (bot.handover.learning.LEARNED)
 
 COULD_NOT_ANSWER = (
     "Sorry, I couldn't answer this because of a technical problem on my side. The problem is logged for "
     "the team that runs me. Please try again in a few minutes, or ask a colleague here if it's urgent."
 )
 THREAD_LOCKS = 64
-VOTES = {"up": 1, "down": -1}
+VOTES = {"up": 1, "down": -1, "withdrawn": 0}  # "withdrawn": a 👍/👎 reaction taken off again
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,9 @@ class TurnLog(Protocol):
 
     def record_turn(self, result: TurnResult, *, channel: str, user: str, thread_ts: str | None) -> str: ...
 
-    def record_feedback(self, turn_id: str, user: str, vote: int, source: str) -> None: ...
+    def record_feedback(
+        self, turn_id: str, user: str, vote: int, source: str, reason: str | None = None, comment: str | None = None
+    ) -> None: ...
 
     def record_human_request(self, turn_id: str, user: str, channel: str, thread_ts: str | None) -> None: ...
 
@@ -163,8 +165,17 @@ class KeelService:
             return new_turn_id()
 
     # -- clicks --------------------------------------------------------------------------------------
-    def record_vote(self, turn_id: str, user: str, vote: str, source: str = "button") -> None:
-        self.turn_log.record_feedback(turn_id, user, VOTES[vote], source)
+    def record_vote(
+        self,
+        turn_id: str,
+        user: str,
+        vote: str,
+        source: str = "button",
+        reason: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Store a vote; a 👎 may carry the reason and comment from the feedback modal."""
+        self.turn_log.record_feedback(turn_id, user, VOTES[vote], source, reason, comment)
 
     def request_human(self, turn_id: str, user: str, channel: str, thread_ts: str | None) -> None:
         self.turn_log.record_human_request(turn_id, user, channel, thread_ts)
@@ -204,7 +215,8 @@ class AgentPool:
         self._lock = threading.Lock()
 
     def __call__(self, channel: ChannelPolicy) -> Agent:
-        key = tuple(channel.collections) if channel.collections is not None else None
+        # Answers people gave in hand-overs (the ``learned`` collection) are searched in every channel.
+        key = tuple(dict.fromkeys([*channel.collections, LEARNED])) if channel.collections is not None else None
         with self._lock:
             agent = self._agents.get(key)
             if agent is None:
@@ -234,10 +246,12 @@ class StoreTurnLog:
     def record_turn(self, result: TurnResult, *, channel: str, user: str, thread_ts: str | None) -> str:
         return self.writer.record_turn(result, channel=channel, user=user, thread_ts=thread_ts)
 
-    def record_feedback(self, turn_id: str, user: str, vote: int, source: str) -> None:
+    def record_feedback(
+        self, turn_id: str, user: str, vote: int, source: str, reason: str | None = None, comment: str | None = None
+    ) -> None:
         from bot.store.feedback import record_feedback
 
-        self.writer.submit(record_feedback, turn_id, user, vote, source=source)
+        self.writer.submit(record_feedback, turn_id, user, vote, source=source, reason=reason, comment=comment)
 
     def record_human_request(self, turn_id: str, user: str, channel: str, thread_ts: str | None) -> None:
         self.writer.submit(_open_requested_handover, turn_id, user, channel, thread_ts)

@@ -26,6 +26,7 @@ from graphs.extractive import compose_answer
 from graphs.followup import fold_into_previous, is_follow_up
 from graphs.result import TurnResult
 from graphs.state import InputState, State
+from graphs.triage import ASKED_FOR_PERSON, asks_for_person
 from knowledge.types import Hit
 
 Node = Callable[[State, Runtime[KeelContext]], dict[str, Any]]
@@ -82,6 +83,10 @@ def check_input(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     }
     if report.get("user_message"):
         update["reasons"] = [report["user_message"]]
+    if update["pending_action"] == "continue" and asks_for_person(report["text"]):
+        # "Can I talk to someone?" is not a question for the knowledge base: bring a person in.
+        update["pending_action"] = "hand_over"
+        update["reasons"] = [ASKED_FOR_PERSON]
     return update
 
 
@@ -307,6 +312,7 @@ def build_result(state: State) -> TurnResult:
             for rank, h in enumerate(state.get("hits", []), start=1)
         ],
         fallback=bool(draft_.get("fallback")),
+        draft=draft_.get("answer", "") if decision == "handed_over" else "",
     )
 
 

@@ -39,6 +39,8 @@ class HandoverState(TypedDict):
     reason: str
     draft: NotRequired[str]  # the unverified draft answer, if there was one
     sources: NotRequired[list[dict[str, Any]]]
+    question_ts: NotRequired[str]  # the question's own message (🆘 and ✅ go there)
+    experts: NotRequired[list[str]]  # who was asked (user or user-group ids)
     status: NotRequired[str]  # pending | resolved
     resolution: NotRequired[Resolution]
 

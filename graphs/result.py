@@ -48,6 +48,7 @@ class TurnResult:
     retrieved: list[dict] = field(default_factory=list)  # chunk_id, source, score, rank, cited
     fallback: bool = False  # True when an LLM failed and the extractive answer stands in
     thread_id: str = ""
+    draft: str = ""  # a hand-over's unverified draft answer, if one was written (shown to the experts only)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)

@@ -126,5 +126,5 @@ def _split_prose(line: str) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"\*\*|__|`", "", text)  # bold and code marks read badly when quoted alone
+    text = re.sub(r"\*\*|__|(?<!`)`(?!`)", "", text)  # bold and code marks read badly when quoted alone
     return re.sub(r"\s+", " ", text).strip()

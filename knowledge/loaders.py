@@ -6,11 +6,15 @@ This module owns the I/O (file checks, HTTP, sitemaps); ``knowledge.converters``
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
+import socket
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urljoin, urlsplit
@@ -66,8 +70,37 @@ class LoadError(Exception):
 def check_url_allowed(url: str) -> None:
     """Raise :class:`LoadError` if ``url`` must not be fetched; called before every request and redirect.
 
-    Allows everything for now: the place where private addresses will be blocked for URLs from Slack.
+    Inside :func:`public_urls_only` (URLs named in Slack), a host that resolves to a private, loopback,
+    link-local or otherwise non-public address is refused, so a Slack message cannot make Keel fetch
+    internal services (SSRF). Elsewhere (the command line, run by whoever runs Keel) everything is allowed.
     """
+    if not _public_only.get():
+        return
+    host = urlsplit(url).hostname
+    if not host:
+        raise LoadError(url, "the URL has no host")
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError as exc:
+        raise LoadError(url, f"cannot resolve {host}") from exc
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        ip = getattr(ip, "ipv4_mapped", None) or ip
+        if not ip.is_global:
+            raise LoadError(url, f"{host} is a private or local address; only public web pages can be added from Slack")
+
+
+@contextmanager
+def public_urls_only(enabled: bool = True) -> Iterator[None]:
+    """Within this block (in this thread), :func:`check_url_allowed` refuses non-public addresses."""
+    token = _public_only.set(enabled)
+    try:
+        yield
+    finally:
+        _public_only.reset(token)
+
+
+_public_only: ContextVar[bool] = ContextVar("keel_public_urls_only", default=False)
 
 
 # --- discovery ---------------------------------------------------------------------------------------

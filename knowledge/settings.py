@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("KEEL_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET")
     )
     slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL.")
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Let URLs named in Slack (/keel add) reach private, loopback and link-local addresses "
+        "(off: an admin's Slack account cannot make Keel fetch internal services). The command line is not "
+        "limited. Tests turn it on to ingest from a server on 127.0.0.1.",
+    )
 
     @property
     def chroma_path(self) -> Path:

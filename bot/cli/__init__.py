@@ -6,6 +6,7 @@ import typer
 
 from bot.cli import answers as answer_commands
 from bot.cli import guard as guard_commands
+from bot.cli import handovers as handover_commands
 from bot.cli import knowledge as knowledge_commands
 from bot.cli import report as report_commands
 from bot.cli import serve as serve_commands
@@ -23,6 +24,7 @@ answer_commands.register(app)
 report_commands.register(app)
 guard_commands.register(app)
 serve_commands.register(app)
+handover_commands.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -13,12 +13,8 @@ import typer
 
 from bot.cli.output import console, fail
 
-WORKERS_HELP = (
-    "Questions answered at once, each in its own worker process (default: one per CPU core, at most 4)."
-)
-THREADS_HELP = (
-    "Answer on threads of the Slack process instead of worker processes (less memory, slower acks)."
-)
+WORKERS_HELP = "Questions answered at once, each in its own worker process (default: one per CPU core, at most 4)."
+THREADS_HELP = "Answer on threads of the Slack process instead of worker processes (less memory, slower acks)."
 
 
 def register(app: typer.Typer) -> None:
@@ -26,12 +22,8 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    http: Annotated[
-        bool, typer.Option("--http", help="Serve Slack's HTTP requests instead of Socket Mode.")
-    ] = False,
-    port: Annotated[
-        int, typer.Option("--port", "-p", envvar="PORT", help="HTTP mode: the port to listen on.")
-    ] = 3000,
+    http: Annotated[bool, typer.Option("--http", help="Serve Slack's HTTP requests instead of Socket Mode.")] = False,
+    port: Annotated[int, typer.Option("--port", "-p", envvar="PORT", help="HTTP mode: the port to listen on.")] = 3000,
     host: Annotated[str, typer.Option("--host", help="HTTP mode: the address to listen on.")] = "0.0.0.0",
     workers: Annotated[int | None, typer.Option("--workers", min=1, max=64, help=WORKERS_HELP)] = None,
     threads: Annotated[bool, typer.Option("--threads", help=THREADS_HELP)] = False,
@@ -68,6 +60,11 @@ def serve(
         except Exception as exc:  # e.g. a model setting the workers cannot load: they logged why
             runtime.close(wait=False)
             fail(f"Keel's answer workers could not start ({type(exc).__name__}); the log above says why.")
+    from bot.handover.monitor import HandoverMonitor
+
+    # Reminders and the backup group for unanswered hand-overs, once a minute (state in the log, so a
+    # restart picks up where the last process stopped).
+    stop_monitor = HandoverMonitor(runtime.handovers).run_in_background()
     # SIGTERM (a platform stopping the dyno/container) ends the loop like Ctrl-C, so answers in flight finish.
     signal.signal(signal.SIGTERM, _interrupt)
     handler = None
@@ -85,14 +82,13 @@ def serve(
                 fail(
                     f"Slack refused SLACK_APP_TOKEN ({error}): it needs the connections:write scope. See docs/slack.md."
                 )
-            console.print(
-                f"Keel is connected to Slack (Socket Mode, {_workers(workers, threads)}). Ctrl-C stops."
-            )
+            console.print(f"Keel is connected to Slack (Socket Mode, {_workers(workers, threads)}). Ctrl-C stops.")
             threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         console.print("Stopping: finishing the questions already accepted…")
+        stop_monitor.set()
         if handler is not None:
             handler.close()
         runtime.close(wait=True)

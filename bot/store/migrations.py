@@ -222,3 +222,11 @@ def m005_audit(db: Database) -> None:
     )
     db["audit"].create_index(["created_at"])
     db["audit"].create_index(["actor", "created_at"])
+
+
+@migrations()
+def m006_handover_slack(db: Database) -> None:
+    """Where a hand-over lives in Slack, so re-running its announcement never posts twice."""
+    handovers = db["handovers"]
+    for column in ("asker", "question_ts", "announcement_ts", "mirror_ts", "resolution_ts", "resolution_kind"):
+        handovers.add_column(column, str)

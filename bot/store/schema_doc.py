@@ -121,6 +121,12 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "resolved_by": "Slack user id of who answered.",
             "answer": "The person's answer (scrubbed).",
             "learned_source": "The knowledge source the answer was saved as, if any.",
+            "asker": "Slack user id of who asked the question.",
+            "question_ts": "The question's message ts (🆘, then ✅, go on it).",
+            "announcement_ts": "The hand-over message in the thread (set once: a re-run does not post again).",
+            "mirror_ts": "The mirror post in the escalation channel, if any.",
+            "resolution_ts": "The message in the thread that closed the hand-over.",
+            "resolution_kind": "`expert_reply`, `button` or `asker_solved`.",
         },
     ),
     "ingest_runs": (

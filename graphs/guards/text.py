@@ -52,7 +52,7 @@ class Sentence:
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|dr|mr|mrs|ms|prof|no|fig|approx|inc|ltd|st|jr|sr)|\b[A-Z])\.$", re.I
 )
-_END = re.compile(r"[.!?](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*[\"'”’)]*(?=\s+)|\n+")
+_END = re.compile(r"[.!?](?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*[\"'”’)]*(?=\s+|$)|\n+")
 
 
 def split_sentences(text: str) -> list[Sentence]:

@@ -77,3 +77,10 @@ def test_channel_pings_in_an_llm_answer_are_removed(kb, llm_stub, monkeypatch):
     result = Agent.from_settings(get_settings(fresh=True), kb=kb).ask("How long is parental leave?")
     assert result.decision == "answered"
     assert "<!channel>" not in result.answer and "20 weeks" in result.answer
+
+
+def test_extractive_answers_pass_the_citation_check_unchanged(kb):
+    result = Agent.from_settings(get_settings(), kb=kb).ask("How many vacation days do contractors get?")
+    assert result.decision == "answered" and "15" in result.answer
+    assert "] [" not in result.answer and "]. [" not in result.answer  # no citation added twice
+    assert all(v.passed for v in result.verdicts if v.check == "citations")

@@ -27,7 +27,8 @@ EXPECTED_COLUMNS = {
     "handovers": [
         "id", "turn_id", "thread_id", "channel", "thread_ts", "question", "reason", "experts", "status",
         "created_at", "reminded_at", "backup_notified_at", "resolved_at", "resolved_by", "answer",
-        "learned_source",
+        "learned_source", "asker", "question_ts", "announcement_ts", "mirror_ts", "resolution_ts",
+        "resolution_kind",
     ],
     "ingest_runs": [
         "id", "actor", "trigger", "collection", "inputs", "started_at", "finished_at", "added", "updated",
@@ -61,6 +62,7 @@ def test_each_migration_is_applied_once_and_migrating_again_changes_nothing(db_p
     assert [(m.name, m.applied_at) for m in migrations.applied(again)] == applied
     assert [name for name, _ in applied] == [
         "m001_conversations", "m002_feedback", "m003_handovers", "m004_knowledge", "m005_audit",
+        "m006_handover_slack",
     ]  # fmt: skip
     assert again.schema == schema
     assert migrations.pending(again) == []

@@ -1,36 +1,46 @@
-""" "Ask a human" under an answer: recorded as a request for a person, acknowledged in the thread.
+""" "Ask a human" under an answer: the channel's experts are brought into the thread (a hand-over).
 
-Issue 6 replaces the acknowledgement with the real hand-over (tagging the channel's experts).
+Once per answer: a double click, or a second person clicking, gets a private "already asked".
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.listeners.actions.clicked import clicked
+from bot.listeners.actions.clicked import Click, clicked
 from bot.reply import post_notice
 
-ACKNOWLEDGEMENT = (
-    "<@{user}> asked for a person to help with this. I've recorded the request for the team; "
-    "a person will follow up here in this thread."
-)
+log = logging.getLogger(__name__)
+
 ALREADY_ASKED = "A person has already been asked to help in this thread."
+COULD_NOT_ASK = "Sorry, I couldn't reach the team because of a problem on my side. Please mention a colleague here."
 
 
 def handle_ask_human(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
     ack()
-    keel = context["keel"]
-    click = clicked(body, action)
+    request_person(context["keel"], clicked(body, action), client, "{user} asked for a person")
+
+
+def request_person(keel: Any, click: Click, client: WebClient, reason: str) -> None:
+    """Start a hand-over for the clicked answer's turn (the turn id is the button's value)."""
     turn_id = click.value
     if not keel.ledger.claim([f"ask_human:{turn_id}"]):  # a double click, or a second person clicking
-        client.chat_postEphemeral(
-            channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=ALREADY_ASKED
-        )
+        client.chat_postEphemeral(channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=ALREADY_ASKED)
         return
-    keel.service.request_human(turn_id, click.user, click.channel, click.thread_ts)
-    post_notice(client, click.channel, click.thread_ts or "", ACKNOWLEDGEMENT.format(user=click.user))
+    try:
+        keel.handovers.start_for_turn(
+            turn_id,
+            requested_by=click.user,
+            channel=click.channel,
+            thread_ts=click.thread_ts or "",
+            reason=reason.format(user=f"<@{click.user}>"),
+        )
+    except Exception:
+        log.exception("could not hand turn %s over", turn_id)
+        post_notice(client, click.channel, click.thread_ts or "", COULD_NOT_ASK)

@@ -1,4 +1,5 @@
-"""👍/👎 on an answer: stored against its turn (the turn id is in the button's value)."""
+"""👍/👎 on an answer: stored against its turn (the turn id is in the button's value). A 👎 also opens a
+short modal asking why (and offering a person); its submission is handled in ``views/feedback_reason``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from bot import ids
+from bot.admin_blocks import feedback_reason_modal
 from bot.blocks import parse_vote
 from bot.listeners.actions.clicked import clicked
 
@@ -26,9 +29,14 @@ def handle_feedback(
         return
     turn_id, vote = parsed
     context["keel"].service.record_vote(turn_id, click.user, vote)
+    if vote == ids.VOTE_DOWN and body.get("trigger_id"):
+        try:  # first: the trigger id is valid for 3 seconds only
+            client.views_open(
+                trigger_id=body["trigger_id"], view=feedback_reason_modal(turn_id, click.channel, click.thread_ts)
+            )
+        except Exception:
+            log.warning("could not open the feedback modal", exc_info=True)
     try:
-        client.chat_postEphemeral(
-            channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=THANKS[vote]
-        )
+        client.chat_postEphemeral(channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=THANKS[vote])
     except Exception:
         log.warning("could not confirm the feedback", exc_info=True)

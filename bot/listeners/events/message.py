@@ -7,19 +7,19 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
+from bot.listeners.events.handover_reply import resolve_from_reply
 from bot.triage import looks_like_question, message_kind, thread_of
 
 
-def handle_message(
-    body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
+def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     keel = context["keel"]
     kind = message_kind(event, keel.bot_user_id)
     text = event.get("text") or ""
     if kind == "dm":
         keel.take(body, event, client, thread_ts=thread_of(event))
     elif kind == "thread_reply":
-        # Issue 6 routes replies in a thread with a pending hand-over to the graph's resume instead.
+        if resolve_from_reply(keel, body, event):  # an expert answered a hand-over, or the asker solved it
+            return
         if (event["channel"], event["thread_ts"]) in keel.threads and looks_like_question(text):
             keel.take(body, event, client, thread_ts=event["thread_ts"])
     elif kind == "top_level" and keel.service.auto_answers(event["channel"]) and looks_like_question(text):

@@ -1,4 +1,4 @@
-""" "Ask a human": acked, recorded as a pending hand-over for the turn, acknowledged in the thread once."""
+""" "Ask a human": acked, recorded as a pending hand-over for the turn, the experts brought in once."""
 
 from __future__ import annotations
 
@@ -22,13 +22,12 @@ def test_asking_for_a_person_is_recorded_and_acknowledged_once(keel: Running) ->
     )
     keel.post(click)
     keel.post(
-        keel.emulator.payloads.block_action(
-            ids.ASK_HUMAN, button["value"], BOB, HELP, reply["ts"], thread_ts=thread
-        )
+        keel.emulator.payloads.block_action(ids.ASK_HUMAN, button["value"], BOB, HELP, reply["ts"], thread_ts=thread)
     )
 
-    answer, acknowledgement = keel.replies(HELP, thread)
-    assert f"<@{ALICE}> asked for a person" in acknowledgement["text"]
+    answer, announcement = keel.replies(HELP, thread)
+    assert f"<@{ALICE}> asked for a person" in str(announcement["blocks"])
+    assert f"<@{ALICE}>, I've asked the team here" in str(announcement["blocks"])  # no experts configured
     (turn,) = keel.turns()
     handover = handover_for_turn(open_db(get_settings().log_path), turn["id"])
     assert handover is not None and handover["status"] == "pending" and handover["thread_ts"] == thread

@@ -49,9 +49,7 @@ def test_a_changed_vote_counts_once(keel: Running) -> None:
 
 
 def test_a_click_with_a_foreign_value_is_acked_and_ignored(keel: Running) -> None:
-    payload = keel.emulator.payloads.feedback_buttons_action(
-        ids.FEEDBACK, "nonsense", ALICE, HELP, "1700000000.000100"
-    )
+    payload = keel.emulator.payloads.feedback_buttons_action(ids.FEEDBACK, "nonsense", ALICE, HELP, "1700000000.000100")
     assert keel.post(payload).status == 200
     keel.settle()
     assert list(open_db(get_settings().log_path)["feedback"].rows) == []

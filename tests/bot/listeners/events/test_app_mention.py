@@ -31,9 +31,7 @@ def test_a_mention_is_answered_once_in_its_thread_with_sources_and_buttons(keel:
 
 
 def test_progress_shows_within_a_second_and_is_cleared_after_the_answer(keel: Running) -> None:
-    payload = keel.emulator.payloads.event_app_mention(
-        "How many vacation days do employees get?", ALICE, HELP
-    )
+    payload = keel.emulator.payloads.event_app_mention("How many vacation days do employees get?", ALICE, HELP)
     ts = payload["event"]["ts"]
     sent = time.time()
     keel.post(payload)

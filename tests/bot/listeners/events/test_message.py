@@ -23,16 +23,12 @@ def test_a_direct_message_is_answered_in_its_thread(keel: Running) -> None:
 
 
 def test_a_follow_up_in_a_thread_keel_answered_needs_no_mention(keel: Running) -> None:
-    mention = keel.emulator.payloads.event_app_mention(
-        "How many vacation days do employees get?", ALICE, HELP
-    )
+    mention = keel.emulator.payloads.event_app_mention("How many vacation days do employees get?", ALICE, HELP)
     thread = mention["event"]["ts"]
     keel.post(mention)
     assert "25" in keel.replies(HELP, thread)[0]["text"]
 
-    follow_up = keel.emulator.payloads.event_message_channel(
-        "and for contractors?", ALICE, HELP, thread_ts=thread
-    )
+    follow_up = keel.emulator.payloads.event_message_channel("and for contractors?", ALICE, HELP, thread_ts=thread)
     keel.post(follow_up)
     first, second = keel.replies(HELP, thread)
     assert "15" in second["text"]
@@ -75,9 +71,7 @@ def test_the_same_message_as_mention_and_message_event_is_answered_once(keel: Ru
     "make",
     [
         pytest.param(
-            lambda p, t: p.event_message_channel(
-                "How long is leave?", "", HELP, thread_ts=t, subtype="bot_message"
-            ),
+            lambda p, t: p.event_message_channel("How long is leave?", "", HELP, thread_ts=t, subtype="bot_message"),
             id="other-bot",
         ),
         pytest.param(
@@ -151,9 +145,7 @@ def test_top_level_questions_are_answered_in_channels_the_policy_lists(auto_poli
     assert keel.replies(AUTO, chatter["event"]["ts"]) == []
 
 
-def test_policy_auto_answer_off_for_a_listed_channel_is_respected(
-    tmp_path: Path, monkeypatch, start_keel
-) -> None:
+def test_policy_auto_answer_off_for_a_listed_channel_is_respected(tmp_path: Path, monkeypatch, start_keel) -> None:
     policy = tmp_path / "keel.toml"
     policy.write_text(f"[channels.{AUTO}]\nauto_answer = false\n")
     monkeypatch.setenv("KEEL_POLICY", str(policy))

@@ -1,0 +1,223 @@
+"""Hand-overs in Slack: start one for a turn, resolve it from a reply or a click, and who may do what.
+
+:class:`Handovers` joins the store's ``handovers`` row (what a person can list and report on) and the
+hand-over graph (``graphs.handover.HandoverDesk``, paused at ``interrupt()`` on the persistent
+checkpointer). Both are keyed by the turn id; both are safe to call twice: a second start or a second
+resolution does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.handover.notifier import SlackNotifier
+from bot.handover.phrases import says_solved
+from bot.store.db import iso, open_db, utc_now
+from bot.store.handovers import handover_for_turn, open_handover, pending_handover_for_thread
+from graphs.checkpoint import open_checkpointer
+from graphs.handover import HandoverDesk, HandoverState, Resolution
+from graphs.policy import ChannelPolicy
+from graphs.result import TurnResult
+from knowledge.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class Handovers:
+    """Everything a hand-over needs in one process (the Slack process, or an answer worker)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: WebClient,
+        channel_policy: Callable[[str | None], ChannelPolicy],
+        *,
+        clock: Clock = utc_now,
+        bot_user_id: str | None = None,
+        knowledge: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.channel_policy = channel_policy
+        self.clock = clock
+        self.bot_user_id = bot_user_id
+        self.knowledge = knowledge  # a bot.handover.learning.Learning, set by whoever can ingest
+        self.notifier = SlackNotifier(client, self.db, channel_policy)
+        self.desk = HandoverDesk(open_checkpointer(settings.checkpoint_path), self.notifier)
+
+    @contextmanager
+    def db(self) -> Iterator[Any]:
+        """A connection per use: listeners run on many threads and sqlite3 connections do not travel."""
+        db = open_db(self.settings.log_path)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    # -- starting ------------------------------------------------------------------------------------
+    def start(
+        self,
+        *,
+        turn_id: str,
+        channel: str,
+        thread_ts: str,
+        asker: str,
+        question: str,
+        reason: str,
+        question_ts: str | None = None,
+        draft: str = "",
+        sources: list[dict[str, Any]] | None = None,
+        thread_id: str | None = None,
+    ) -> bool:
+        """Record the hand-over and announce it in the thread; False if this turn was handed over before."""
+        thread_id = thread_id or f"slack:{channel}:{thread_ts}"
+        experts = self.channel_policy(channel).experts
+        with self.db() as db:
+            fresh = handover_for_turn(db, turn_id) is None
+            handover_id = open_handover(
+                db,
+                turn_id=turn_id,
+                thread_id=thread_id,
+                channel=channel,
+                thread_ts=thread_ts,
+                question=question,
+                reason=reason,
+                experts=experts,
+                created_at=self.clock(),
+            )
+            if fresh:
+                db["handovers"].update(handover_id, {"asker": asker, "question_ts": question_ts or thread_ts})
+        state = HandoverState(
+            turn_id=turn_id,
+            thread_id=thread_id,
+            channel=channel,
+            thread_ts=thread_ts,
+            asker=asker,
+            question=question,
+            reason=reason,
+            draft=draft,
+            sources=list(sources or []),
+            question_ts=question_ts or thread_ts,
+            experts=experts,
+        )
+        return self.desk.start(state)
+
+    def start_from_answer(
+        self,
+        turn_id: str,
+        result: TurnResult,
+        *,
+        asker: str,
+        channel: str,
+        thread_ts: str,
+        question_ts: str,
+        question: str,
+    ) -> bool:
+        """The answer graph decided ``handed_over``: bring the channel's experts in."""
+        return self.start(
+            turn_id=turn_id,
+            channel=channel,
+            thread_ts=thread_ts,
+            asker=asker,
+            question=result.question or question,
+            reason="; ".join(result.reasons) or "Keel should not answer this alone",
+            question_ts=question_ts,
+            draft=result.draft,
+            sources=[{"source": r.get("source", "")} for r in result.retrieved],
+            thread_id=result.thread_id or None,
+        )
+
+    def start_for_turn(self, turn_id: str, *, requested_by: str, channel: str, thread_ts: str, reason: str) -> bool:
+        """ "Ask a human" (or accepting the offer after a 👎) on an answered turn."""
+        with self.db() as db:
+            turn = db.execute("SELECT question, thread_id, user, answer FROM turns WHERE id = ?", [turn_id]).fetchone()
+        question, thread_id, asker, answer = turn if turn else ("", None, requested_by, "")
+        sources = self._turn_sources(turn_id)
+        return self.start(
+            turn_id=turn_id,
+            channel=channel,
+            thread_ts=thread_ts,
+            asker=asker or requested_by,
+            question=question,
+            reason=reason,
+            draft=answer or "",
+            sources=sources,
+            thread_id=thread_id,
+        )
+
+    def _turn_sources(self, turn_id: str) -> list[dict[str, Any]]:
+        with self.db() as db:
+            if "retrievals" not in db.table_names():
+                return []
+            rows = db.execute("SELECT source FROM retrievals WHERE turn_id = ? ORDER BY rank", [turn_id]).fetchall()
+        return [{"source": r[0]} for r in rows]
+
+    # -- resolving -----------------------------------------------------------------------------------
+    def resolve(self, turn_id: str, *, by: str, kind: str, answer: str = "") -> bool:
+        """Resume the paused hand-over with a person's resolution; False if it was not pending."""
+        resolution = Resolution(by=by, kind=kind, answer=answer, at=iso(self.clock()))
+        return self.desk.resolve(turn_id, resolution)
+
+    def pending_in_thread(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
+        with self.db() as db:
+            return pending_handover_for_thread(db, f"slack:{channel}:{thread_ts}")
+
+    def reply_resolution(self, event: dict[str, Any]) -> tuple[str, str] | None:
+        """(turn id, kind) when a reply in a thread resolves its pending hand-over, else None.
+
+        An expert's reply is any person's reply other than the asker's (or one by a listed expert);
+        the asker resolves it by saying it is solved. Anything else from the asker is a new question.
+        Kind ``conversation``: people talking in a thread whose hand-over is resolved (not for Keel)."""
+        user, text = event.get("user") or "", event.get("text") or ""
+        pending = self.pending_in_thread(event["channel"], event["thread_ts"])
+        if pending is None:
+            return (
+                None if self._asker_or_no_handover(event["channel"], event["thread_ts"], user) else ("", "conversation")
+            )
+        if user == pending.get("asker") and user not in pending["experts"]:
+            return (pending["turn_id"], "asker_solved") if says_solved(text) else None
+        return pending["turn_id"], "expert_reply"
+
+    def _asker_or_no_handover(self, channel: str, thread_ts: str, user: str) -> bool:
+        """Once people were brought into a thread, their talk there is not a question for Keel."""
+        with self.db() as db:
+            askers = [
+                r[0]
+                for r in db.execute(
+                    "SELECT asker FROM handovers WHERE thread_id = ?", [f"slack:{channel}:{thread_ts}"]
+                ).fetchall()
+            ]
+        return not askers or user in askers
+
+    # -- who may do what -----------------------------------------------------------------------------
+    def is_admin(self, user: str, channel: str | None) -> bool:
+        return user in self.channel_policy(channel).admins
+
+    def is_expert(self, user: str, channel: str | None) -> bool:
+        """A listed expert (directly or through a listed user group), or an admin."""
+        policy = self.channel_policy(channel)
+        if user in policy.admins or user in policy.experts or user in policy.backup_experts:
+            return True
+        groups = {g for g in [*policy.experts, *policy.backup_experts] if g.startswith("S")}
+        return bool(groups) and user in self._group_members(groups)
+
+    def _group_members(self, groups: set[str]) -> set[str]:
+        try:
+            listed = self.client.usergroups_list(include_users=True)["usergroups"]
+        except SlackApiError:
+            log.warning("could not read the user groups' members", exc_info=True)
+            return set()
+        return {u for g in listed if g.get("id") in groups for u in g.get("users", [])}
+
+    def get(self, turn_id: str) -> dict[str, Any] | None:
+        with self.db() as db:
+            return handover_for_turn(db, turn_id)

@@ -1,0 +1,88 @@
+"""The kill switch (``/keel pause`` / ``/keel resume``): while paused, Keel answers nobody and hands
+every question to people instead.
+
+Kept in Keel's Slack state file under ``KEEL_HOME``, so it survives restarts and every process serving
+the app sees it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.dedupe import StateDB
+from bot.reply import post_notice
+from bot.service import KeelService, Question
+from graphs.result import TurnResult
+
+log = logging.getLogger(__name__)
+
+PAUSED_NOTICE = (
+    "I'm paused by the team that runs me, so I'm not answering questions right now. "
+    "I've passed yours on to a person{experts}; they will reply here in this thread."
+)
+
+
+@dataclass(frozen=True)
+class PauseState:
+    paused: bool
+    by: str = ""  # who set it (a Slack user id)
+    since: float = 0.0  # when (epoch seconds)
+
+
+class PauseSwitch:
+    def __init__(self, db: StateDB) -> None:
+        self._conn, self._lock = db.conn, db.lock
+        with self._lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS switches ("
+                "name TEXT PRIMARY KEY, value INTEGER NOT NULL, set_by TEXT, set_at REAL NOT NULL)"
+            )
+
+    def state(self) -> PauseState:
+        with self._lock:
+            row = self._conn.execute("SELECT value, set_by, set_at FROM switches WHERE name = 'paused'").fetchone()
+        return PauseState(bool(row[0]), row[1] or "", row[2]) if row else PauseState(False)
+
+    @property
+    def paused(self) -> bool:
+        return self.state().paused
+
+    def set(self, paused: bool, by: str) -> bool:
+        """Pause or resume; returns False if it already was in that state."""
+        changed = self.paused != paused
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO switches (name, value, set_by, set_at) VALUES ('paused', ?, ?, ?)",
+                [int(paused), by, time.time()],
+            )
+        return changed
+
+
+def hand_over_paused(service: KeelService, client: WebClient, question: Question) -> None:
+    """Keel is paused: log the turn as handed over, open a pending hand-over and say so in the thread."""
+    result = TurnResult(
+        decision="handed_over",
+        answer=PAUSED_NOTICE.format(experts=""),
+        reasons=["keel is paused"],
+        route="paused",
+        question="",  # not through the input guard: the raw text may hold PII, so it is not logged
+        thread_id=question.thread_id,
+    )
+    try:
+        turn_id = service.turn_log.record_turn(
+            result, channel=question.channel, user=question.user, thread_ts=question.thread_ts
+        )
+        service.request_human(turn_id, question.user, question.channel, question.thread_ts)
+    except Exception:  # the asker still hears back
+        log.exception("could not log the question handed over while paused")
+    experts = service.channel_policy(question.channel).experts
+    named = " (" + ", ".join(_mention(e) for e in experts) + ")" if experts else ""
+    post_notice(client, question.channel, question.thread_ts, PAUSED_NOTICE.format(experts=named))
+
+
+def _mention(expert: str) -> str:
+    return f"<!subteam^{expert}>" if expert.startswith("S") else f"<@{expert}>"
