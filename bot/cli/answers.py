@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.prompt import Prompt
+from rich.table import Table
 
 from bot.cli.output import console, fail, print_json
 from bot.cli.render import turn_panel
@@ -89,6 +89,37 @@ def _chain(first, rest):
     yield from rest
 
 
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def eval_table(report: dict) -> Table:
+    table = Table("measure", "value", title=f"{report['questions']} questions", title_justify="left")
+    rows = [
+        ("answered", _pct(report["answered"])),
+        ("handed over", _pct(report["handed_over"])),
+        ("refused", _pct(report["refused"])),
+        ("answerable answered, citing a gold source", _pct(report["answered_with_gold"])),
+        ("unanswerable declined or handed over", _pct(report["unanswerable_declined"])),
+        ("hand-over precision", _pct(report["handover_precision"])),
+        ("hand-over recall", _pct(report["handover_recall"])),
+        ("balanced accuracy", _pct(report["balanced_accuracy"])),
+        ("latency p50 / p95", f"{report['latency_ms']['p50']:.0f} / {report['latency_ms']['p95']:.0f} ms"),
+        ("expected calibration error", "–" if report.get("ece") is None else f"{report['ece']:.3f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def reliability_table(report: dict) -> Table:
+    table = Table("confidence", "count", "mean confidence", "accuracy", title="Reliability", title_justify="left")
+    for row in report.get("reliability", []):
+        if row["count"]:
+            table.add_row(row["bin"], str(row["count"]), _pct(row["mean_confidence"]), _pct(row["accuracy"]))
+    return table
+
+
 def eval_questions(
     questions: Annotated[Path, typer.Argument(help="JSONL: question, optional answerable, optional gold_sources.")],
     collection: CollectionOption = None,
@@ -106,4 +137,5 @@ def eval_questions(
     if as_json:
         print_json(report)
         return
-    console.print_json(json.dumps(report, default=str))
+    console.print(eval_table(report))
+    console.print(reliability_table(report))

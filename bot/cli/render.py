@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from rich.console import Group
 from rich.markdown import Markdown
 from rich.panel import Panel
@@ -14,6 +16,11 @@ DECISION_STYLE = {"answered": "green", "handed_over": "yellow", "refused": "red"
 DECISION_LABEL = {"answered": "Answered", "handed_over": "Handed over to a person", "refused": "Refused"}
 
 
+def short_source(source: str) -> str:
+    """URLs as they are; files by their name (the full path is in --json)."""
+    return source if source.startswith(("http://", "https://")) else PurePath(source).name
+
+
 def turn_panel(result: TurnResult) -> Panel:
     style = DECISION_STYLE.get(result.decision, "white")
     parts: list[object] = [Markdown(result.answer)]
@@ -21,7 +28,7 @@ def turn_panel(result: TurnResult) -> Panel:
         sources = Table.grid(padding=(0, 1))
         for c in result.citations:
             where = " > ".join(p for p in (c.title, c.section) if p)
-            sources.add_row(Text(f"[{c.n}]", style="bold"), Text(where), Text(c.source, style="dim"))
+            sources.add_row(Text(f"[{c.n}]", style="bold"), Text(where), Text(short_source(c.source), style="dim"))
         parts += [Text("\nSources", style="bold"), sources]
     if result.reasons and result.decision != "answered":
         parts += [Text("\nWhy: " + "; ".join(result.reasons), style="dim")]

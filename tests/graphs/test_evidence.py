@@ -81,9 +81,7 @@ def test_a_passage_on_the_topic_that_does_not_say_what_was_asked_is_not_enough(t
 
 def test_no_hits_means_nothing_to_answer_from():
     judgement = judge_evidence("How many vacation days do I get?", [])
-    assert judgement == Judgement(
-        False, 0.0, [], ["nothing in the knowledge base matches the question"], "number"
-    )
+    assert judgement == Judgement(False, 0.0, [], ["nothing in the knowledge base matches the question"], "number")
 
 
 def test_evidence_is_best_first_and_confidence_is_a_probability(kb):

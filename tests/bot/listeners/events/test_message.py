@@ -64,7 +64,8 @@ def test_the_same_message_as_mention_and_message_event_is_answered_once(keel: Ru
     as_message = {**again, "event_id": "Ev-other-id", "event": {**again["event"], "type": "message"}}
     keel.post(as_message)
     keel.post(again)
-    assert len(keel.replies(HELP, thread)) == 2
+    answers = [m for m in keel.replies(HELP, thread) if "needs a person" not in m["text"]]  # not hand-overs
+    assert len(answers) == 2
 
 
 @pytest.mark.parametrize(
