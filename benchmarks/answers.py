@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,6 +84,14 @@ def make_answerer(kb: KnowledgeBase):
     return answer
 
 
+def make_graph_answerer(kb: KnowledgeBase, home: Path):
+    """The product path: the compiled answer graph with the guards, as `keel eval` runs it."""
+    from graphs.agent import Agent
+
+    agent = Agent.from_settings(Settings(home=home, chroma_url=None), kb=kb)
+    return lambda question: agent.ask(question)
+
+
 def report_table(label: str, m: dict) -> list[str]:
     def pct(x: float | None) -> str:
         return "n/a" if x is None else f"{100 * x:5.1f}%"
@@ -110,13 +119,21 @@ def report_table(label: str, m: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions (a smoke run)")
+    parser.add_argument(
+        "--path",
+        choices=("graph", "direct"),
+        default="graph",
+        help="graph: the whole answer graph with guards (default, what `keel eval` runs); "
+        "direct: retrieve -> judge -> compose only",
+    )
     args = parser.parse_args()
     info = machine_info()
     kb, questions = clapnq_knowledge(data_dir())
     if args.limit:
         questions = questions[: args.limit // 2] + questions[-(args.limit - args.limit // 2) :]
-    answer = make_answerer(kb)
-    answer("warm up the embedder and the indexes")
+    threads_home = Path(tempfile.mkdtemp(prefix="keel-answers-"))
+    answer = make_graph_answerer(kb, threads_home) if args.path == "graph" else make_answerer(kb)
+    answer("warm up the embedder, the guards and the indexes")
 
     def progress(done: int, total: int) -> None:
         if done % 100 == 0 or done == total:
@@ -139,7 +156,10 @@ def main() -> None:
     write_results(
         "answers",
         {
-            "benchmark": "ClapNQ answer-or-decline, no LLM (retrieve -> judge_evidence -> compose_answer)",
+            "benchmark": "ClapNQ answer-or-decline, no LLM",
+            "path": "the compiled answer graph with guards (graphs.agent.Agent.ask)"
+            if args.path == "graph"
+            else "retrieve -> judge_evidence -> compose_answer",
             "knowledge": "600 ClapNQ passages, one chunk each",
             "split": "tune = sha256(question id)[0] even (benchmarks/common.py:is_tune); report = the rest",
             "judge_model": evidence_model.FITTED_ON,
