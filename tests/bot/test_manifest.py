@@ -13,11 +13,14 @@ MANIFEST = yaml.safe_load((REPO / "manifest.yaml").read_text())
 def test_the_manifest_subscribes_to_the_events_keel_handles() -> None:
     events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
     assert events == {
+        "app_home_opened",
         "app_mention",
         "assistant_thread_started",
         "message.channels",
         "message.groups",
         "message.im",
+        "reaction_added",
+        "reaction_removed",
     }
 
 
@@ -29,9 +32,12 @@ def test_the_manifest_asks_for_exactly_the_scopes_keel_uses() -> None:
         "channels:history",
         "chat:write",
         "commands",
+        "files:read",
         "groups:history",
         "im:history",
+        "reactions:read",
         "reactions:write",
+        "users:read",
     }
 
 
@@ -41,6 +47,7 @@ def test_socket_mode_interactivity_the_command_and_the_assistant_are_on() -> Non
     assert [c["command"] for c in features["slash_commands"]] == [ids.COMMAND]
     assert features["assistant_view"]["assistant_description"]
     assert features["app_home"]["messages_tab_enabled"] is True
+    assert features["app_home"]["home_tab_enabled"] is True
 
 
 def test_the_procfile_runs_both_modes() -> None:
