@@ -108,9 +108,7 @@ def signed_requests(slack: SlackEmulator, payloads: list[dict], retry_num: int |
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": SignatureVerifier(slack.signing_secret).generate_signature(
-                timestamp=stamp, body=body
-            ),
+            "X-Slack-Signature": SignatureVerifier(slack.signing_secret).generate_signature(timestamp=stamp, body=body),
         }
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
@@ -185,9 +183,7 @@ def wait_for_quiet(slack: SlackEmulator, quiet_s: float = 3.0) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=50)
-    parser.add_argument(
-        "--workers", type=int, default=2, help="answer processes (default: 2, the cores here)"
-    )
+    parser.add_argument("--workers", type=int, default=2, help="answer processes (default: 2, the cores here)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--send", nargs=2, type=Path, help=argparse.SUPPRESS)  # the sender subprocess
     args = parser.parse_args()
@@ -249,9 +245,7 @@ def run_round(slack: SlackEmulator, url: str, events: int, number: int) -> dict:
     """One burst of fresh questions, answered; then the same burst again as Slack's retries."""
     load = os.getloadavg()[0]
     payloads = [
-        slack.payloads.event_app_mention(
-            QUESTIONS[n % len(QUESTIONS)], f"U0R{number}N{n:03d}", f"C0BENCH{n % 5}"
-        )
+        slack.payloads.event_app_mention(QUESTIONS[n % len(QUESTIONS)], f"U0R{number}N{n:03d}", f"C0BENCH{n % 5}")
         for n in range(events)
     ]
     print(f"round {number + 1}: posting {events} signed app_mention events at once (load {load:.1f})…")
@@ -279,9 +273,7 @@ def run_round(slack: SlackEmulator, url: str, events: int, number: int) -> dict:
         "answers_per_question": dict(Counter(answers_per_question)),
         "replies": dict(Counter(r["decision"] for r in first)),
     }
-    print(
-        f"  ack p99 {stats(summary['ack_ms'])['p99_ms']} ms, answers per question {summary['answers_per_question']}"
-    )
+    print(f"  ack p99 {stats(summary['ack_ms'])['p99_ms']} ms, answers per question {summary['answers_per_question']}")
     return summary
 
 
@@ -314,9 +306,7 @@ def print_summary(result: dict, path: Path) -> None:
     print(f"ack p99/round:  {result['ack_p99_per_round_ms']}")
     print(f"first progress: p50 {progress['p50_ms']} ms  p99 {progress['p99_ms']} ms")
     print(f"answer:         p50 {answer['p50_ms']} ms  p99 {answer['p99_ms']} ms")
-    print(
-        f"exactly once:   {result['exactly_once']} (answers per question: {result['answers_per_question']})"
-    )
+    print(f"exactly once:   {result['exactly_once']} (answers per question: {result['answers_per_question']})")
     print(f"results: {path}")
 
 

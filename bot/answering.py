@@ -187,7 +187,10 @@ def _start_worker(settings: Settings, log_level: int) -> None:
     service.warm_up()
     state = StateDB(state_path(settings))
     client = make_web_client(settings)
-    _worker = _Worker(client, service, KnownThreads(state), Handovers(settings, client, service.channel_policy))
+    handovers = Handovers(
+        settings, client, service.channel_policy, checkpointer=getattr(service.answerer_for, "checkpointer", None)
+    )
+    _worker = _Worker(client, service, KnownThreads(state), handovers)
     # Worker processes end without running atexit handlers; Finalize runs: the log is flushed first.
     Finalize(_worker, service.close, exitpriority=20)
     Finalize(_worker, state.close, exitpriority=10)

@@ -105,8 +105,16 @@ def _handovers(settings: Settings, client: WebClient, service: KeelService, bot_
     """Hand-overs for this process; learned answers go into the knowledge base the answers come from."""
     from graphs.context import knowledge_base
 
-    kb = getattr(service.answerer_for, "kb", None) or knowledge_base(settings)
-    return Handovers(settings, client, service.channel_policy, bot_user_id=bot_user_id, knowledge=Learning(kb))
+    pool = service.answerer_for
+    kb = getattr(pool, "kb", None) or knowledge_base(settings)
+    return Handovers(
+        settings,
+        client,
+        service.channel_policy,
+        bot_user_id=bot_user_id,
+        knowledge=Learning(kb),
+        checkpointer=getattr(pool, "checkpointer", None),
+    )
 
 
 def _verify_token(client: WebClient) -> str:

@@ -39,9 +39,7 @@ SUGGESTED_PROMPTS = [
     {"title": "Expenses", "message": "What is the deadline for submitting expenses?"},
     {"title": "Password reset", "message": "How do I reset my password?"},
 ]
-GREETING = (
-    "Hi! I'm Keel. Ask me anything about how things work here; I answer from the company's own documents."
-)
+GREETING = "Hi! I'm Keel. Ask me anything about how things work here; I answer from the company's own documents."
 WORKING_STATUS = "is looking through the knowledge base…"
 LOADING_MESSAGES = ["Searching the knowledge base…", "Reading the best passages…", "Checking the answer…"]
 
@@ -115,11 +113,7 @@ def sources_block(citations: list[Citation], turn_id: str) -> ContextBlock | Non
 def source_label(citation: Citation) -> str:
     title = citation.title.strip() or PurePath(citation.source).stem or citation.source
     section = _section_below_title(citation.section, title)
-    name = (
-        f"<{_link_target(citation.source)}|{_link_label(title)}>"
-        if _is_url(citation.source)
-        else escape(title)
-    )
+    name = f"<{_link_target(citation.source)}|{_link_label(title)}>" if _is_url(citation.source) else escape(title)
     return f"*[{citation.n}]* {name}" + (f" › {escape(section)}" if section else "")
 
 
@@ -171,9 +165,7 @@ def help_message() -> Message:
         "• Every answer lists its sources. Use 👍/👎 to tell us if it helped, or *Ask a human*.",
         "• When I'm not sure, I say so and hand the question to a person instead of guessing.",
     ]
-    return Message(
-        text="\n".join(lines), blocks=[SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
-    )
+    return Message(text="\n".join(lines), blocks=[SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))])
 
 
 # -- helpers ----------------------------------------------------------------------------------------------

@@ -44,9 +44,7 @@ class StateDB:
         self.path = path
         self.conn = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute(
-            "PRAGMA synchronous=NORMAL"
-        )  # a claim lost in a power cut costs one duplicate at most
+        self.conn.execute("PRAGMA synchronous=NORMAL")  # a claim lost in a power cut costs one duplicate at most
         self.conn.execute("PRAGMA busy_timeout=10000")
         self.lock = threading.Lock()
 
@@ -80,9 +78,7 @@ class EventLedger:
         self._conn, self._lock = db.conn, db.lock
         self._claims_since_prune = 0
         with self._lock:
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, claimed_at REAL NOT NULL)"
-            )
+            self._conn.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, claimed_at REAL NOT NULL)")
         self.prune()
 
     def claim(self, keys: Iterable[str]) -> bool:

@@ -61,9 +61,7 @@ class _Renderer:
             return self.list(node, depth)
         if kind == "blockquote":
             inner = self.blocks(node, depth)
-            return (
-                inner if self.plain else "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
-            )
+            return inner if self.plain else "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
         if kind in ("fence", "code_block"):
             return self.code(node.content)
         if kind == "hr":
@@ -135,9 +133,7 @@ class _Renderer:
         if kind == "link":
             return self.link(str(node.attrs.get("href", "")), self.inner(node))
         if kind == "image":
-            return self.link(
-                str(node.attrs.get("src", "")), _break_backticks(escape(node.content or "image"))
-            )
+            return self.link(str(node.attrs.get("src", "")), _break_backticks(escape(node.content or "image")))
         if kind == "html_inline":
             return _break_backticks(escape(node.content))
         return self.inner(node)
@@ -183,13 +179,7 @@ def _break_backticks(text: str) -> str:
 
 
 def _safe_url(url: str) -> str:
-    return (
-        url.replace("&", "&amp;")
-        .replace("<", "%3C")
-        .replace(">", "%3E")
-        .replace("|", "%7C")
-        .replace(" ", "%20")
-    )
+    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
 
 
 def _unescape(text: str) -> str:

@@ -99,11 +99,7 @@ class ReplyStream:
 
     def _matches(self, answer: Answer) -> bool:
         result = answer.result
-        return (
-            not answer.failed
-            and result.decision == "answered"
-            and self.streamed.strip() == result.answer.strip()
-        )
+        return not answer.failed and result.decision == "answered" and self.streamed.strip() == result.answer.strip()
 
     def _call(self, method: Any, **kwargs: Any) -> bool:
         if self._broken:

@@ -100,5 +100,7 @@ class KeelRuntime:
         if self.admin is not None:
             self.admin.close(wait=wait)
         self.answering.close(wait=wait)
+        if self.handovers is not None:
+            self.handovers.close()
         self.service.close()
         self.state.close()

@@ -188,6 +188,9 @@ class KeelService:
 
     def close(self) -> None:
         self.turn_log.close()
+        close_answerers = getattr(self.answerer_for, "close", None)
+        if close_answerers is not None:
+            close_answerers()
 
 
 def failed_turn(question: Question, error: Exception) -> TurnResult:
@@ -226,6 +229,10 @@ class AgentPool:
                 context = build_context(self.settings, kb=self.kb, **overrides)
                 agent = self._agents[key] = Agent(context, self.checkpointer)
         return agent
+
+    def close(self) -> None:
+        """Close the thread memory's SQLite connection (the knowledge base closes with the process)."""
+        self.checkpointer.conn.close()
 
     def warm_up(self) -> None:
         """Load the embedder, the stores and the default graph now, not on the first question."""

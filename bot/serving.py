@@ -43,8 +43,10 @@ class HttpServer:
         self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS
     ) -> None:
         handler = SlackRequestHandler(app, path=EVENTS_PATH)
+        # asyncore_use_poll: waitress otherwise uses select(), which fails on file descriptors above 1024,
+        # i.e. under load or in a long-running process with many open files.
         self._server: Any = create_server(
-            with_health_check(handler), host=host, port=port, threads=threads, ident="keel"
+            with_health_check(handler), host=host, port=port, threads=threads, ident="keel", asyncore_use_poll=True
         )
         self._thread: threading.Thread | None = None
 

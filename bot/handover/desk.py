@@ -44,6 +44,7 @@ class Handovers:
         clock: Clock = utc_now,
         bot_user_id: str | None = None,
         knowledge: Any = None,
+        checkpointer: Any = None,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -52,7 +53,14 @@ class Handovers:
         self.bot_user_id = bot_user_id
         self.knowledge = knowledge  # a bot.handover.learning.Learning, set by whoever can ingest
         self.notifier = SlackNotifier(client, self.db, channel_policy)
-        self.desk = HandoverDesk(open_checkpointer(settings.checkpoint_path), self.notifier)
+        # Share the answer graph's checkpointer when there is one (one SQLite connection per process).
+        self._own_checkpointer = checkpointer is None
+        self.checkpointer = checkpointer or open_checkpointer(settings.checkpoint_path)
+        self.desk = HandoverDesk(self.checkpointer, self.notifier)
+
+    def close(self) -> None:
+        if self._own_checkpointer:
+            self.checkpointer.conn.close()
 
     @contextmanager
     def db(self) -> Iterator[Any]:

@@ -84,11 +84,7 @@ class Running:
     def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """Keel's messages in a thread (posted through the API), once everything in flight is done."""
         self.settle()
-        return [
-            m
-            for m in self.emulator.bot_messages(channel, thread_ts)
-            if m["ts"] != thread_ts and m.get("app_id")
-        ]
+        return [m for m in self.emulator.bot_messages(channel, thread_ts) if m["ts"] != thread_ts and m.get("app_id")]
 
 
 @pytest.fixture

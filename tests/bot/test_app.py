@@ -36,9 +36,7 @@ def settings_with(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
         ),
     ],
 )
-def test_missing_or_malformed_tokens_are_named(
-    monkeypatch, http: bool, values: dict, named: list[str]
-) -> None:
+def test_missing_or_malformed_tokens_are_named(monkeypatch, http: bool, values: dict, named: list[str]) -> None:
     with pytest.raises(SlackConfigError) as caught:
         check_tokens(settings_with(monkeypatch, **values), http=http)
     message = str(caught.value)
@@ -49,9 +47,7 @@ def test_missing_or_malformed_tokens_are_named(
 
 
 def test_complete_tokens_pass(monkeypatch) -> None:
-    settings = settings_with(
-        monkeypatch, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", SLACK_SIGNING_SECRET="s"
-    )
+    settings = settings_with(monkeypatch, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1", SLACK_SIGNING_SECRET="s")
     check_tokens(settings, http=False)
     check_tokens(settings, http=True)
 
@@ -70,3 +66,4 @@ def test_the_web_client_talks_to_the_configured_url_with_slack_sdk_retry_handler
     assert client.base_url == slack_env.slack_api_url
     kinds = {type(h) for h in client.retry_handlers}
     assert {ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler} <= kinds
+

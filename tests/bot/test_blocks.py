@@ -13,9 +13,7 @@ FILE = Citation(1, "/srv/kb/people/leave.md", "Leave policy", "Leave policy > Pa
 PAGE = Citation(2, "https://wiki.example/it/vpn?tab=1&lang=en", "VPN | setup", "Connecting", "c2", 0.7)
 
 
-def answered(
-    answer: str = "Twenty weeks [1]; VPN [2].", citations=(FILE, PAGE), confidence=0.82
-) -> TurnResult:
+def answered(answer: str = "Twenty weeks [1]; VPN [2].", citations=(FILE, PAGE), confidence=0.82) -> TurnResult:
     return TurnResult(decision="answered", answer=answer, citations=list(citations), confidence=confidence)
 
 
@@ -47,9 +45,7 @@ def test_an_answer_has_text_sources_confidence_and_both_kinds_of_buttons() -> No
 
 def test_sources_are_linked_when_they_are_pages_and_named_by_section_when_files() -> None:
     assert source_label(FILE) == "*[1]* Leave policy › Parental leave"
-    assert (
-        source_label(PAGE) == "*[2]* <https://wiki.example/it/vpn?tab=1&amp;lang=en|VPN ¦ setup> › Connecting"
-    )
+    assert source_label(PAGE) == "*[2]* <https://wiki.example/it/vpn?tab=1&amp;lang=en|VPN ¦ setup> › Connecting"
     untitled = Citation(3, "/srv/kb/it/laptop-setup.md", "", "", "c3", 0.5)
     assert source_label(untitled) == "*[3]* laptop-setup"
 

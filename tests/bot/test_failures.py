@@ -41,8 +41,7 @@ def test_when_answering_breaks_the_asker_is_told_and_the_log_keeps_why(
     (turn,) = keel.turns()
     assert turn["route"] == "error" and "KeyError" in turn["reasons"]
     assert any(
-        "chunk-1234" in r.getMessage() or (r.exc_info and "chunk-1234" in str(r.exc_info[1]))
-        for r in caplog.records
+        "chunk-1234" in r.getMessage() or (r.exc_info and "chunk-1234" in str(r.exc_info[1])) for r in caplog.records
     )
 
 

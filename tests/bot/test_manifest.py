@@ -37,6 +37,7 @@ def test_the_manifest_asks_for_exactly_the_scopes_keel_uses() -> None:
         "im:history",
         "reactions:read",
         "reactions:write",
+        "usergroups:read",
         "users:read",
     }
 

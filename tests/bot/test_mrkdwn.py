@@ -9,7 +9,9 @@ from bot.mrkdwn import defuse_mentions, question_text, split_text, to_mrkdwn
 
 
 def test_emphasis_links_and_code_become_mrkdwn() -> None:
-    markdown = "Use **Pangolin** and _SSO_, not ~~the old client~~. See [the guide](https://wiki.example/vpn) or `vpn --up`."
+    markdown = (
+        "Use **Pangolin** and _SSO_, not ~~the old client~~. See [the guide](https://wiki.example/vpn) or `vpn --up`."
+    )
     assert to_mrkdwn(markdown) == (
         "Use *Pangolin* and _SSO_, not ~the old client~. See <https://wiki.example/vpn|the guide> or `vpn --up`."
     )
@@ -44,10 +46,7 @@ def test_tables_become_a_monospaced_grid() -> None:
 
 
 def test_the_plain_fallback_has_no_marks() -> None:
-    assert (
-        to_mrkdwn("**Bold** [guide](https://x.example) `code`", plain=True)
-        == "Bold guide (https://x.example) code"
-    )
+    assert to_mrkdwn("**Bold** [guide](https://x.example) `code`", plain=True) == "Bold guide (https://x.example) code"
 
 
 def test_long_text_splits_at_paragraphs_within_the_limit() -> None:
@@ -72,9 +71,7 @@ def test_links_are_never_cut_in_half() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.sampled_from([*"ab <>&|*_~`[]()\n#-1.", "https://x.example", "<@U1>", "<!here>", "```"])).map(
-        "".join
-    )
+    st.lists(st.sampled_from([*"ab <>&|*_~`[]()\n#-1.", "https://x.example", "<@U1>", "<!here>", "```"])).map("".join)
 )
 def test_any_markdown_renders_and_splits_within_limits(markdown: str) -> None:
     pieces = split_text(to_mrkdwn(markdown), 120)
@@ -86,9 +83,7 @@ def test_any_markdown_renders_and_splits_within_limits(markdown: str) -> None:
 
 def test_a_slack_message_becomes_a_plain_question() -> None:
     text = "<@UBOT> how do I reset <https://x.example|the VPN>? cc <@U1|alice> in <#C1|it> &lt;3 <!here>"
-    assert (
-        question_text(text, "UBOT") == "how do I reset the VPN (https://x.example)? cc @alice in #it <3 @here"
-    )
+    assert question_text(text, "UBOT") == "how do I reset the VPN (https://x.example)? cc @alice in #it <3 @here"
 
 
 def test_streamed_markdown_is_defused() -> None:

@@ -116,9 +116,7 @@ class Overlaps:
 def test_questions_in_one_thread_run_one_at_a_time(writer: LogWriter) -> None:
     answerer = Overlaps()
     service = KeelService(lambda channel: answerer, StoreTurnLog(writer))
-    threads = [
-        threading.Thread(target=service.ask, args=(Question(f"q{n}", "U1", "C1", "1.1"),)) for n in range(4)
-    ]
+    threads = [threading.Thread(target=service.ask, args=(Question(f"q{n}", "U1", "C1", "1.1"),)) for n in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -126,9 +124,7 @@ def test_questions_in_one_thread_run_one_at_a_time(writer: LogWriter) -> None:
     assert not answerer.overlapped
 
 
-def test_auto_answer_only_in_channels_the_policy_lists(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer
-) -> None:
+def test_auto_answer_only_in_channels_the_policy_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer) -> None:
     policy = tmp_path / "keel.toml"
     policy.write_text('[channels.C0LISTED]\nexperts = ["U0EXPERT"]\n')
     monkeypatch.setenv("KEEL_POLICY", str(policy))

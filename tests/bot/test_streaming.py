@@ -56,12 +56,8 @@ def test_when_the_checked_answer_differs_the_message_is_replaced_by_it(llm: LLMS
     keel = start_keel()
     thread = ask(keel)
 
-    streamed = "".join(
-        c.args.get("chunks", [{}])[0].get("text", "") for c in keel.emulator.calls("chat.appendStream")
-    )
-    streamed += "".join(
-        c.get("text", "") for c in keel.emulator.calls("chat.startStream")[0].args.get("chunks", [])
-    )
+    streamed = "".join(c.args.get("chunks", [{}])[0].get("text", "") for c in keel.emulator.calls("chat.appendStream"))
+    streamed += "".join(c.get("text", "") for c in keel.emulator.calls("chat.startStream")[0].args.get("chunks", []))
     assert "[9]" in streamed
     (update,) = keel.emulator.calls("chat.update")
     (reply,) = keel.replies(HELP, thread)
@@ -83,20 +79,17 @@ def test_a_made_up_sentence_the_output_guard_removes_does_not_stay_in_slack(llm:
 
 
 def test_a_stream_the_model_abandons_ends_as_the_checked_hand_over(llm: LLMStub, start_keel) -> None:
-    llm.queue(
-        Reply(text="NO_ANSWER " + "because the sources do not say anything about this topic at all " * 5)
-    )
+    llm.queue(Reply(text="NO_ANSWER " + "because the sources do not say anything about this topic at all " * 5))
     keel = start_keel()
     thread = ask(keel)
-    (reply,) = keel.replies(HELP, thread)
+    reply, announcement = keel.replies(HELP, thread)
     assert "NO_ANSWER" not in reply["text"] and "person" in reply["text"]
+    assert "needs a person" in announcement["text"]  # the experts were brought in
     assert keel.emulator.calls("chat.update")
 
 
 def test_streamed_text_never_pings_anyone(llm: LLMStub, start_keel) -> None:
-    llm.queue(
-        Reply(text=LONG_ANSWER.replace("Employees plan", "<!here> and <@U0BOSS> plan"), stream_text=None)
-    )
+    llm.queue(Reply(text=LONG_ANSWER.replace("Employees plan", "<!here> and <@U0BOSS> plan"), stream_text=None))
     keel = start_keel()
     ask(keel)
     sent = [str(c.args) for c in keel.emulator.calls() if c.method.startswith("chat.")]

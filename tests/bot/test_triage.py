@@ -15,16 +15,12 @@ def event(payload: dict) -> dict:
 def test_kinds_of_messages() -> None:
     dm = event(payloads.event_message_im("hi there, where is the VPN guide?", "U1"))
     top = event(payloads.event_message_channel("where is the VPN guide?", "U1", "C1"))
-    reply = event(
-        payloads.event_message_channel("and for contractors?", "U1", "C1", thread_ts="1700000000.000100")
-    )
+    reply = event(payloads.event_message_channel("and for contractors?", "U1", "C1", thread_ts="1700000000.000100"))
     mention = event(payloads.event_message_channel(f"<@{BOT_USER_ID}> where is it?", "U1", "C1"))
     assert message_kind(dm, BOT_USER_ID) == "dm"
     assert message_kind(top, BOT_USER_ID) == "top_level"
     assert message_kind(reply, BOT_USER_ID) == "thread_reply"
-    assert (
-        message_kind(mention, BOT_USER_ID) == "ignore"
-    )  # the app_mention event of the same message answers it
+    assert message_kind(mention, BOT_USER_ID) == "ignore"  # the app_mention event of the same message answers it
     assert thread_of(top) == top["ts"] and thread_of(reply) == "1700000000.000100"
 
 
@@ -43,9 +39,7 @@ def test_bots_edits_deletions_and_keel_itself_are_ignored(payload: dict) -> None
 
 
 def test_a_thread_broadcast_is_a_person_s_message() -> None:
-    reply = event(
-        payloads.event_message_channel("also for contractors?", "U1", "C1", thread_ts="1700000000.000100")
-    )
+    reply = event(payloads.event_message_channel("also for contractors?", "U1", "C1", thread_ts="1700000000.000100"))
     assert from_a_person({**reply, "subtype": "thread_broadcast"})
 
 
