@@ -39,9 +39,7 @@ def with_health_check(wsgi_app: WsgiApp) -> WsgiApp:
 class HttpServer:
     """Bolt's WSGI adapter on waitress. ``port=0`` picks a free port (tests)."""
 
-    def __init__(
-        self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS
-    ) -> None:
+    def __init__(self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS) -> None:
         handler = SlackRequestHandler(app, path=EVENTS_PATH)
         # asyncore_use_poll: waitress otherwise uses select(), which fails on file descriptors above 1024,
         # i.e. under load or in a long-running process with many open files.

@@ -66,4 +66,3 @@ def test_the_web_client_talks_to_the_configured_url_with_slack_sdk_retry_handler
     assert client.base_url == slack_env.slack_api_url
     kinds = {type(h) for h in client.retry_handlers}
     assert {ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler} <= kinds
-
