@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from graphs.guards.pii import luhn_valid
+
 SECRET = "[SECRET]"
 EMAIL = "[EMAIL]"
 CREDIT_CARD = "[CREDIT_CARD]"
@@ -40,19 +42,9 @@ _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\
 _CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){11,18}\d(?![\w-])")
 
 
-def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        d = int(char)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def _card(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group(0))
-    if 12 <= len(digits) <= 19 and _luhn_valid(digits) and len(set(digits)) > 1:
+    if 12 <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1:
         return CREDIT_CARD
     return match.group(0)
 
