@@ -47,6 +47,7 @@ class HttpServer:
             with_health_check(handler), host=host, port=port, threads=threads, ident="keel", asyncore_use_poll=True
         )
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     @property
     def port(self) -> int:
@@ -71,11 +72,18 @@ class HttpServer:
     def close(self) -> None:
         """Stop serving. The sockets are closed on the server's own loop thread (through waitress's
         trigger): closing them from here would pull them out from under its ``select``."""
-        if self._thread is None:
-            self._server.close()
+        if self._closed:
             return
-        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
-        self._thread.join(timeout=5)
+        self._closed = True
+        if self._thread is None or not self._thread.is_alive():
+            wasyncore.close_all(self._server._map)
+        else:
+            try:
+                self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+            except OSError:  # the loop already closed its trigger: nothing is left to wake up
+                log.warning("HTTP server loop had already stopped; closing its sockets directly")
+                wasyncore.close_all(self._server._map)
+            self._thread.join(timeout=5)
         self._server.task_dispatcher.shutdown()
 
 
