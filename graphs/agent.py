@@ -18,7 +18,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from graphs.checkpoint import open_checkpointer
 from graphs.context import KeelContext, build_context
 from graphs.graph import build_graph
-from graphs.result import TurnResult
+from graphs.result import Citation, GuardVerdict, TurnResult
 from knowledge.settings import Settings, get_settings
 from knowledge.store import StoreUnavailable
 
@@ -116,8 +116,6 @@ def failure_result(question: str, why: str, thread_id: str) -> TurnResult:
 
 
 def _result_from_dict(data: dict[str, Any], thread_id: str) -> TurnResult:
-    from graphs.result import Citation, GuardVerdict
-
     return TurnResult(
         **{
             **data,

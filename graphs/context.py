@@ -75,10 +75,7 @@ def knowledge_base(settings: Settings) -> KnowledgeBase:
     left out when the policy quarantines them)."""
     from graphs import guards
 
-    def flag(text: str) -> list[str]:
-        return guards.scan_chunk(text)
-
-    return KnowledgeBase(settings, flagger=flag, quarantine=guards.quarantine)
+    return KnowledgeBase(settings, flagger=guards.scan_chunk, quarantine=guards.quarantine)
 
 
 def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrides: Any) -> KeelContext:

@@ -21,10 +21,10 @@ from langgraph.runtime import Runtime
 
 from graphs.context import KeelContext
 from graphs.drafting import DraftFailure, condense_with_model, draft_with_model, is_complex
-from graphs.evidence import judge_evidence
+from graphs.evidence import Evidence, Judgement, judge_evidence
 from graphs.extractive import compose_answer
 from graphs.followup import fold_into_previous, is_follow_up
-from graphs.result import TurnResult
+from graphs.result import Citation, GuardVerdict, TurnResult
 from graphs.state import InputState, State
 from graphs.triage import ASKED_FOR_PERSON, asks_for_person
 from knowledge.types import Hit
@@ -252,8 +252,6 @@ def _judgement_to_state(judgement: Any) -> dict[str, Any]:
 
 
 def _extractive_draft(state: State) -> dict[str, Any]:
-    from graphs.evidence import Evidence, Judgement
-
     by_id = {h["chunk_id"]: Hit(**h) for h in state["hits"]}
     j = state["judgement"]
     judgement = Judgement(
@@ -275,8 +273,6 @@ def _extractive_draft(state: State) -> dict[str, Any]:
 
 
 def build_result(state: State) -> TurnResult:
-    from graphs.result import Citation, GuardVerdict
-
     decision = state["decision"]
     draft_ = state.get("draft") or {}
     reasons = list(dict.fromkeys(state.get("reasons", [])))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
 import numpy as np
@@ -126,7 +126,7 @@ class ChunkStore:
                     chunks=0,
                     ingested_at=str(meta.get("ingested_at", "")),
                 )
-        return {s: StoredSource(**{**v.__dict__, "chunks": counts[s]}) for s, v in found.items()}
+        return {s: replace(v, chunks=counts[s]) for s, v in found.items()}
 
     def iter_chunks(self, include_text: bool = True, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
         """Every stored chunk as (id, text, metadata), in pages."""
