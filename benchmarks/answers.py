@@ -28,12 +28,12 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from benchmarks.common import REPO, data_dir, is_tune, load_clapnq, machine_info, write_results
 from graphs import evidence_model
 from graphs.evaluate import EvalQuestion, Outcome, metrics, run_questions
-from graphs.evidence import judge_evidence
+from graphs.evidence import HITS_CONSIDERED, judge_evidence
 from graphs.extractive import compose_answer
 from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
-from knowledge.types import Chunk, indexed_text
+from knowledge.types import Chunk
 
 CACHE = REPO / "benchmarks" / ".cache" / "answers-kb"
 TOP_K = 5
@@ -41,14 +41,13 @@ TARGETS = {"answered_with_gold": 0.85, "unanswerable_declined": 0.85, "p95_ms": 
 
 
 def _knowledge_base(home: Path, chunks: list[Chunk]) -> KnowledgeBase:
-    """A knowledge base holding exactly ``chunks``, embedded once and reused from ``home`` after that."""
+    """A knowledge base holding exactly ``chunks`` (and their sentence vectors), embedded once and
+    reused from ``home`` after that."""
     kb = KnowledgeBase(Settings(home=home, chroma_url=None))
-    if kb.store.count() != len(chunks):
+    if kb.store.count() != len(chunks) or kb.sentences.store.count() != len(chunks):
         print(f"Embedding {len(chunks)} chunks into {home} (once)...", flush=True)
         started = time.perf_counter()
-        vectors = kb.embedder.embed([indexed_text(c.text, c.title, c.section) for c in chunks])
-        kb.store.add(chunks, vectors)
-        kb.retriever.rebuild_keyword_index()
+        kb.add_chunks(chunks)
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
     return kb
 
@@ -75,7 +74,7 @@ def make_answerer(kb: KnowledgeBase):
 
     def answer(question: str) -> TurnResult:
         hits = kb.search(question, k=TOP_K)
-        judgement = judge_evidence(question, hits)
+        judgement = judge_evidence(question, hits, stored=kb.sentences_of(hits[:HITS_CONSIDERED]))
         if not judgement.sufficient:
             return TurnResult("handed_over", "", confidence=judgement.confidence, reasons=judgement.reasons)
         text, citations = compose_answer(question, judgement)

@@ -4,8 +4,9 @@
 
 Each question goes through the compiled answer graph with the guards (``Agent.ask``, extractive, no
 LLM) and its turn is then written to the SQLite log synchronously (``record_turn``), so the figure is
-what a question costs Keel itself. Knowledge: the ClapNQ passages with their real vectors, topped up to
-the target size with synthetic chunks (see benchmarks/latency.py). Questions: ClapNQ's, answerable and
+what a question costs Keel itself. Knowledge: the ClapNQ passages with their real vectors and sentence
+vectors (as ingestion stores them), topped up to the target size with synthetic chunks (see
+benchmarks/latency.py) whose sentences reuse their parent passage's sentence vectors. Questions: ClapNQ's, answerable and
 unanswerable alternating. Target (issue 8): p95 < 50 ms at 10k chunks. Results: benchmarks/results/overhead.json.
 """
 
@@ -15,6 +16,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -28,22 +30,53 @@ from bot.store import open_db
 from bot.store.turns import record_turn
 from graphs.agent import Agent
 from knowledge.base import KnowledgeBase
+from knowledge.embed import default_embedder
+from knowledge.sentence_vectors import embed_chunks
+from knowledge.sentences import split_sentences
 from knowledge.settings import get_settings
-from knowledge.types import indexed_text
+from knowledge.store import StoredSentence
+from knowledge.types import Chunk
 
 TARGET_P95_MS = 50.0
 WARM_UP = 10
 
 
-def measure(size: int, clapnq, vectors: np.ndarray, questions: list[str]) -> dict[str, object]:
+def synthetic_sentences(
+    clapnq, synthetic: list[Chunk], sentences: list[list[StoredSentence]]
+) -> list[list[StoredSentence]]:
+    """A synthetic chunk's sentences take the vectors of the same sentences in its parent passage
+    (a synthetic chunk's last sentence has lost its final " .", so that is ignored when matching)."""
+
+    def key(text: str) -> str:
+        return text.rstrip(" .")
+
+    by_parent = {c.title: rows for c, rows in zip(clapnq.chunks, sentences, strict=True)}
+    found = []
+    for chunk in synthetic:
+        parent = {key(row.text): row for row in by_parent.get(chunk.title, [])}
+        rows = [parent[chunk.title]] if chunk.title in parent else []
+        rows += [
+            replace(parent[key(s.text)], position=s.position, text=s.text)
+            for s in split_sentences(chunk.text)
+            if key(s.text) in parent
+        ]
+        found.append(rows)
+    return found
+
+
+def measure(
+    size: int, clapnq, vectors: np.ndarray, sentences: list[list[StoredSentence]], questions: list[str]
+) -> dict[str, object]:
     extra = max(0, size - len(clapnq.chunks))
     synthetic, synthetic_vectors = synthetic_chunks(clapnq, vectors, extra)
     chunks = (clapnq.chunks + synthetic)[:size]
     all_vectors = np.vstack([vectors, synthetic_vectors])[:size]
+    all_sentences = (sentences + synthetic_sentences(clapnq, synthetic, sentences))[:size]
     with temporary_home():
         settings = get_settings(fresh=True)
         kb = KnowledgeBase(settings)
         kb.store.add(chunks, all_vectors)
+        kb.sentences.add(([c.chunk_id for c in chunks], all_vectors, all_sentences))
         kb.retriever.rebuild_keyword_index()
         agent = Agent.from_settings(settings, kb=kb)
         db = open_db(settings.log_path)
@@ -80,9 +113,9 @@ def main() -> None:
     args = parser.parse_args()
     info = machine_info()
     clapnq = load_clapnq(data_dir())
-    print(f"embedding {len(clapnq.chunks)} ClapNQ passages once ...", flush=True)
-    embedder = KnowledgeBase().embedder
-    vectors = embedder.embed([indexed_text(c.text, c.title, c.section) for c in clapnq.chunks])
+    print(f"embedding {len(clapnq.chunks)} ClapNQ passages and their sentences once ...", flush=True)
+    embedder = default_embedder()
+    vectors, _, sentences = embed_chunks(clapnq.chunks, embedder, embedder)
     answerable = [q.text for q in clapnq.questions if q.gold]
     others = [q.text for q in clapnq.questions if not q.gold]
     mixed = [q for pair in zip(answerable, others, strict=False) for q in pair] or answerable
@@ -90,7 +123,7 @@ def main() -> None:
     runs = []
     for size in args.sizes:
         print(f"\n{size} chunks: {len(questions)} questions through the graph + log ...", flush=True)
-        run = measure(size, clapnq, vectors, questions)
+        run = measure(size, clapnq, vectors, sentences, questions)
         p = run["per_question"]
         print(
             f"  per question p50 {p['p50_ms']:.1f} ms, p95 {p['p95_ms']:.1f} ms (log write p95 "

@@ -78,8 +78,11 @@ class Agent:
             payload["user"] = user
         final: dict[str, Any] = {}
         try:
+            # durability="exit": the thread's memory is written once, when the turn ends, not after every
+            # node (half the graph's own cost; benchmarks/overhead.py). A turn cut short by a crash leaves
+            # no half-written memory; the asker is told by the restart recovery instead.
             for mode, data in self.graph.stream(
-                payload, config, context=self.context, stream_mode=["messages", "values"]
+                payload, config, context=self.context, stream_mode=["messages", "values"], durability="exit"
             ):
                 if mode == "messages":
                     chunk, meta = data

@@ -2,7 +2,9 @@
 
 A passage can be on the right topic and still not say what was asked ("when does Rick Grimes die in
 the comic?" next to a passage about Rick Grimes that gives no date). So the judge looks at sentences:
-1. split the top passages into sentences and embed each with its title and heading as context;
+1. split the top passages into sentences, with their vectors: computed at ingestion from the chunk's
+   own token vectors (knowledge/sentence_vectors.py), or embedded here with their title and heading
+   as context when a chunk has none stored;
 2. score each sentence: similarity to the question, coverage of the question's key terms that the
    title does not already explain (the *focus*), and whether it holds the kind of expression the
    question asks for (a date for "when", a number for "how many", a name for "who"...);
@@ -17,7 +19,7 @@ When the evidence falls short, ``reasons`` say why in words a person can check a
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,12 +34,14 @@ from graphs.question import (
     stem,
     stems,
 )
-from graphs.sentences import Sentence, split_sentences
 from knowledge.embed import Embedder, default_embedder
+from knowledge.sentence_vectors import EMBED_CHARS, sentence_in_context
+from knowledge.sentences import Sentence, split_sentences
+from knowledge.store import TITLE_POSITION, StoredSentence
 from knowledge.types import Hit
 
-# Embedding sentences is the judge's main cost (~4 ms each on a laptop CPU), so it reads the top two
-# passages and, of each, the three sentences sharing most words with the question.
+# The judge reads the top two passages and, of each, the three sentences sharing most words with the
+# question (reading every sentence was no better in cross-validation on the tuning half).
 HITS_CONSIDERED = 2
 SENTENCES_PER_HIT = 3
 EVIDENCE_KEPT = 8
@@ -46,9 +50,6 @@ EVIDENCE_KEPT = 8
 FOCUS_WEIGHT = 0.2
 ANSWER_TYPE_WEIGHT = 0.1
 RANK_PENALTY = 0.03
-# The embedder pads a batch to its longest text, so one long sentence makes every sentence slow: what
-# is embedded is cut to about 40 tokens (the start of a sentence carries its subject).
-EMBED_CHARS = 200
 LOOSE_SIMILARITY = 0.45
 # A hand-set rule on top of the model: a "when" or "how many" question whose sentences hold no date or
 # number at all is not answered, however close the passages are to it (checked on the tuning half:
@@ -102,10 +103,15 @@ def judge_evidence(
     *,
     embedder: Embedder | None = None,
     threshold: float | None = None,
+    stored: Mapping[str, Sequence[StoredSentence]] | None = None,
 ) -> Judgement:
-    """Decide whether ``hits`` hold enough to answer ``question`` alone, and pick the sentences."""
+    """Decide whether ``hits`` hold enough to answer ``question`` alone, and pick the sentences.
+
+    ``stored`` holds the chunks' sentence vectors from ingestion (``KnowledgeBase.sentences_of``);
+    whatever is missing there is embedded here with ``embedder`` (the bundled MiniLM by default: the
+    model was fitted on its vectors)."""
     profile = analyse_question(question)
-    candidates = gather_candidates(profile, hits, embedder or default_embedder())
+    candidates = gather_candidates(profile, hits, embedder or default_embedder(), stored or {})
     evidence = [Evidence(c.hit, c.sentence.text, round(c.score, 4)) for c in candidates[:EVIDENCE_KEPT]]
     if not candidates:
         reason = "nothing in the knowledge base matches the question"
@@ -117,8 +123,13 @@ def judge_evidence(
     return Judgement(sufficient, round(confidence, 4), evidence, reasons, profile.question_type)
 
 
-def gather_candidates(profile: QuestionProfile, hits: Sequence[Hit], embedder: Embedder) -> list[Candidate]:
-    """Every sentence of the top passages, scored and sorted best first."""
+def gather_candidates(
+    profile: QuestionProfile,
+    hits: Sequence[Hit],
+    embedder: Embedder,
+    stored: Mapping[str, Sequence[StoredSentence]] | None = None,
+) -> list[Candidate]:
+    """The sentences read from the top passages, scored and sorted best first."""
     pending: list[tuple[int, Hit, Sentence, float, float]] = []
     for rank, hit in enumerate(hits[:HITS_CONSIDERED]):
         context_stems = stems(f"{hit.title} {hit.section}")
@@ -131,16 +142,21 @@ def gather_candidates(profile: QuestionProfile, hits: Sequence[Hit], embedder: E
     if not pending:
         return []
     # the document's title is its topic (a section heading is often the very question, so it is left out)
+    known = _stored_vectors(hits[:HITS_CONSIDERED], stored or {})
     topics = [t for t in dict.fromkeys(hit.title for _, hit, *_ in pending) if t]
-    texts = [profile.text[:EMBED_CHARS], *(t[:EMBED_CHARS] for t in topics)]
-    texts += [_with_context(hit, s) for _, hit, s, *_ in pending]
-    vectors = embedder.embed(texts)
-    similarities = vectors[1:] @ vectors[0]
-    topic_similarity = dict(zip(topics, similarities[: len(topics)], strict=True))
+    wanted = [(("title", t), t[:EMBED_CHARS]) for t in topics]
+    wanted += [
+        ((hit.chunk_id, s.position, s.text), sentence_in_context(hit.title, hit.section, s))
+        for _, hit, s, *_ in pending
+    ]
+    missing = [(key, text) for key, text in wanted if key not in known]
+    vectors = embedder.embed([profile.text[:EMBED_CHARS], *(text for _, text in missing)])
+    known.update(zip((key for key, _ in missing), vectors[1:], strict=True))
+    question_vector = vectors[0]
+    topic_similarity = {t: float(known[("title", t)] @ question_vector) for t in topics}
     candidates = []
-    for (rank, hit, sentence, coverage, focus_coverage), similarity in zip(
-        pending, similarities[len(topics) :], strict=True
-    ):
+    for rank, hit, sentence, coverage, focus_coverage in pending:
+        similarity = float(known[(hit.chunk_id, sentence.position, sentence.text)] @ question_vector)
         answer_type = mentions_answer_type(profile.question_type, sentence.text, profile.text)
         score = (
             float(similarity)
@@ -233,14 +249,17 @@ def _readable_sentences(hit: Hit, profile: QuestionProfile) -> list[Sentence]:
     return sorted(kept, key=lambda s: s.position)
 
 
-def _context(hit: Hit, heading: str = "") -> str:
-    return " > ".join(dict.fromkeys(part for part in (hit.title, hit.section, heading) if part))
-
-
-def _with_context(hit: Hit, sentence: Sentence) -> str:
-    context = _context(hit, sentence.heading)
-    text = f"{context}: {sentence.text}" if context else sentence.text
-    return text[:EMBED_CHARS]
+def _stored_vectors(hits: Sequence[Hit], stored: Mapping[str, Sequence[StoredSentence]]) -> dict[tuple, np.ndarray]:
+    """Stored vectors keyed as the judge asks for them: a sentence by chunk, position and text (a
+    chunk stored by an older sentence splitter simply misses), a title by its text."""
+    known: dict[tuple, np.ndarray] = {}
+    for hit in hits:
+        for item in stored.get(hit.chunk_id, ()):
+            if item.position == TITLE_POSITION:
+                known[("title", item.text)] = item.vector
+            else:
+                known[(hit.chunk_id, item.position, item.text)] = item.vector
+    return known
 
 
 def _share(wanted: frozenset[str] | set[str], found: set[str]) -> float:

@@ -3,15 +3,19 @@ from settings. Callers (the CLI, the graph, the Slack bot) use this and nothing 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
-from knowledge.embed import Embedder, make_embedder
+from knowledge.embed import Embedder, default_embedder, make_embedder
 from knowledge.ingest import ChunkFlagger, Ingester, IngestReport, ProgressCallback
 from knowledge.search import FusionParams, Retriever
+from knowledge.sentence_vectors import SentenceIndex
 from knowledge.settings import Settings, get_settings
-from knowledge.store import ChunkStore, StoredSource
-from knowledge.types import Hit
+from knowledge.store import ChunkStore, SentenceStore, StoredSentence, StoredSource, StoreUnavailable
+from knowledge.types import Chunk, Hit
+
+logger = logging.getLogger(__name__)
 
 
 class KnowledgeBase:
@@ -46,6 +50,13 @@ class KnowledgeBase:
         return ChunkStore(self.settings, self.embedder.model_id)
 
     @cached_property
+    def sentences(self) -> SentenceIndex:
+        """Sentence vectors for the evidence judge, always in the bundled MiniLM's space (the judge's
+        model was fitted on it), whatever embedder retrieval uses."""
+        judge_embedder = default_embedder()
+        return SentenceIndex(SentenceStore(self.settings, judge_embedder.model_id, self.store.client), judge_embedder)
+
+    @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.embedder, self.settings.bm25_path / self.embedder.model_id, self._fusion)
 
@@ -60,20 +71,39 @@ class KnowledgeBase:
         prune: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        ingester = Ingester(self.store, self.embedder, flagger=self._flagger, quarantine=self._quarantine)
+        ingester = self._ingester()
         report = ingester.ingest(inputs, collection or self.settings.default_collection, prune=prune, progress=progress)
         if any(o.status in ("added", "updated", "removed") for o in report.outcomes):
             self.retriever.rebuild_keyword_index()
         return report
 
     def remove(self, source: str) -> int:
-        removed = Ingester(self.store, self.embedder).remove(source)
+        removed = self._ingester().remove(source)
         if removed:
             self.retriever.rebuild_keyword_index()
         return removed
+
+    def add_chunks(self, chunks: Sequence[Chunk]) -> None:
+        """Store prepared chunks as they are (benchmarks load evaluation sets this way)."""
+        self._ingester().write_chunks(chunks)
+        self.retriever.rebuild_keyword_index()
+
+    def sentences_of(self, hits: Sequence[Hit]) -> dict[str, list[StoredSentence]]:
+        """The stored sentence vectors of these hits' chunks. Missing ones are simply absent, and so
+        is everything if the lookup fails: the judge then embeds the sentences itself."""
+        try:
+            return self.sentences.for_chunks([h.chunk_id for h in hits])
+        except StoreUnavailable:
+            logger.warning("sentence vectors unavailable; the judge embeds the sentences itself", exc_info=True)
+            return {}
 
     def sources(self) -> list[StoredSource]:
         return sorted(self.store.sources().values(), key=lambda s: (s.collection, s.source))
 
     def is_empty(self) -> bool:
         return self.store.count() == 0
+
+    def _ingester(self) -> Ingester:
+        return Ingester(
+            self.store, self.embedder, flagger=self._flagger, quarantine=self._quarantine, sentences=self.sentences
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,9 @@ TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
 MAX_TOKENS = 256
 BATCH_SIZE = 32
 QUERY_BATCH = 4
+RECENT_QUERIES = 64  # a question is embedded by the guards, retrieval and the judge: once is enough
+
+Span = tuple[int, int]
 
 
 class Embedder(Protocol):
@@ -86,18 +90,40 @@ class OnnxMiniLM:
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest input
         self._tokenizer = tokenizer
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1 and (known := self._recall(texts[0])) is not None:
+            return known[None, :]
+        vectors, _ = self.embed_with_spans(texts, [()] * len(texts))
+        if len(texts) == 1:
+            self._remember(texts[0], vectors[0])
+        return vectors
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Each text's vector and, from the same forward pass, one vector per character span of it.
+
+        A span's vector is the mean of the text's contextual token vectors inside the span ("late
+        chunking"): a sentence read in the context of its passage, at no extra model cost. A span that
+        does not end inside the model's 256-token window gets ``None``.
+        """
         if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32), []
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[list[np.ndarray | None]] = [[] for _ in texts]
         for start in range(0, len(order), BATCH_SIZE):
             batch_ids = order[start : start + BATCH_SIZE]
-            out[batch_ids] = self._embed_batch([texts[i] or " " for i in batch_ids])
-        return out
+            hidden, encodings = self._forward([texts[i] or " " for i in batch_ids])
+            for row, i in enumerate(batch_ids):
+                mask = np.array(encodings[row].attention_mask, dtype=bool)
+                out[i] = _normalised(hidden[row][mask].mean(axis=0))
+                span_vectors[i] = _span_vectors(hidden[row], encodings[row].offsets, spans[i])
+        return out, span_vectors
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+    def _forward(self, texts: list[str]) -> tuple[np.ndarray, list]:
         with self._lock:  # the tokenizer's padding state is shared
             encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
@@ -107,9 +133,36 @@ class OnnxMiniLM:
         (hidden,) = session.run(
             ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         )
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return hidden, encodings
+
+    def _recall(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            if (vector := self._recent.get(text)) is not None:
+                self._recent.move_to_end(text)
+            return vector
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._recent[text] = vector
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+
+
+def _normalised(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def _span_vectors(hidden: np.ndarray, offsets: Sequence[Span], spans: Sequence[Span]) -> list[np.ndarray | None]:
+    if not spans:
+        return []
+    starts, ends = np.array(offsets, dtype=np.int64).reshape(-1, 2).T
+    real = ends > starts  # special and padding tokens have empty offsets
+    covered = int(ends[real].max()) if real.any() else 0  # how far the 256-token window reached
+    found: list[np.ndarray | None] = []
+    for start, end in spans:
+        inside = real & (starts >= start) & (ends <= end)
+        found.append(_normalised(hidden[inside].mean(axis=0)) if end <= covered and inside.any() else None)
+    return found
 
 
 class LangChainEmbedder:

@@ -20,6 +20,7 @@ import httpx
 from knowledge.chunking import chunk_document
 from knowledge.embed import Embedder
 from knowledge.loaders import LoadError, discover, load
+from knowledge.sentence_vectors import SentenceIndex
 from knowledge.store import ChunkStore, StoredSource
 from knowledge.types import Chunk, indexed_text
 
@@ -68,9 +69,11 @@ class Ingester:
         flagger: ChunkFlagger | None = None,
         http: httpx.Client | None = None,
         quarantine: Callable[[str], bool] | None = None,
+        sentences: SentenceIndex | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.sentences = sentences
         self.flagger = flagger
         self.quarantine = quarantine
         self.http = http
@@ -107,8 +110,13 @@ class Ingester:
     def remove(self, source: str) -> int:
         """Drop a source's chunks; returns how many were removed (0 if it was not stored)."""
         ids = self.store.ids_for_source(_normalise(source))
-        self.store.delete_ids(ids)
+        self._delete(ids)
         return len(ids)
+
+    def _delete(self, ids: Sequence[str]) -> None:
+        self.store.delete_ids(ids)
+        if self.sentences:
+            self.sentences.delete(ids)
 
     def _prepare(
         self, source: str, collection: str, previous: StoredSource | None
@@ -136,17 +144,25 @@ class Ingester:
             chunks = kept
         return None, chunks
 
+    def write_chunks(self, chunks: Sequence[Chunk]) -> None:
+        """Embed and store chunks (and their sentence vectors)."""
+        if self.sentences:
+            vectors, sentences = self.sentences.embed(chunks, self.embedder)
+        else:
+            vectors = self.embedder.embed([indexed_text(c.text, c.title, c.section) for c in chunks])
+        self.store.add(chunks, vectors)
+        if self.sentences:  # after the chunks: a crash in between leaves sentences the judge embeds itself
+            self.sentences.add(sentences)
+
     def _write(self, pending: list[tuple[str, list[Chunk], StoredSource | None]]) -> list[SourceOutcome]:
         if not pending:
             return []
-        chunks = [c for _, group, _ in pending for c in group]
-        vectors = self.embedder.embed([indexed_text(c.text, c.title, c.section) for c in chunks])
-        self.store.add(chunks, vectors)
+        self.write_chunks([c for _, group, _ in pending for c in group])
         outcomes = []
         for source, group, previous in pending:
             if previous:
                 keep = {c.chunk_id for c in group}
-                self.store.delete_ids([i for i in self.store.ids_for_source(source) if i not in keep])
+                self._delete([i for i in self.store.ids_for_source(source) if i not in keep])
             outcomes.append(SourceOutcome(source, "updated" if previous else "added", chunks=len(group)))
         return outcomes
 

@@ -9,6 +9,8 @@ a model) is never used.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -79,9 +81,9 @@ class ChunkStore:
     """Chunks and their vectors in Chroma."""
 
     def __init__(self, settings: Settings, model_id: str, client: chromadb.ClientAPI | None = None) -> None:
-        self._client = client or open_client(settings)
+        self.client = client or open_client(settings)
         try:
-            self._collection = self._client.get_or_create_collection(
+            self._collection = self.client.get_or_create_collection(
                 _collection_name(model_id),
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
@@ -172,3 +174,83 @@ class ChunkStore:
             return {}
         got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
         return {i: (t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    """A sentence of a chunk (or, at position -1, the chunk's document title) and its vector."""
+
+    position: int
+    text: str
+    vector: np.ndarray
+
+
+TITLE_POSITION = -1
+
+
+class SentenceStore:
+    """Sentence vectors of every chunk, computed at ingestion so the evidence judge only has to embed
+    the question.
+
+    One record per chunk (same id) in its own Chroma collection: its sentences as a JSON document and
+    their vectors packed as float16 in the metadata. Packing keeps ingestion cheap (one index insert
+    per chunk, not one per sentence) and a lookup is one ``get`` by ids; the record's own embedding
+    is the chunk's vector, which Chroma requires.
+    """
+
+    def __init__(self, settings: Settings, model_id: str, client: chromadb.ClientAPI | None = None) -> None:
+        try:
+            self._collection = (client or open_client(settings)).get_or_create_collection(
+                _collection_name(f"sentences-{model_id}"),
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": model_id},
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"Chroma is unavailable: {exc}") from exc
+
+    def add(self, chunk_ids: Sequence[str], vectors: np.ndarray, sentences: Sequence[Sequence[StoredSentence]]) -> None:
+        for start in range(0, len(chunk_ids), ADD_BATCH):
+            end = start + ADD_BATCH
+            self._collection.upsert(
+                ids=list(chunk_ids[start:end]),
+                embeddings=vectors[start:end].tolist(),
+                documents=[json.dumps([[s.position, s.text] for s in group]) for group in sentences[start:end]],
+                metadatas=[{"vectors": _pack(group)} for group in sentences[start:end]],
+            )
+
+    def for_chunks(self, chunk_ids: Sequence[str]) -> dict[str, list[StoredSentence]]:
+        """The stored sentences of these chunks (title first, then reading order)."""
+        if not chunk_ids:
+            return {}
+        try:
+            got = self._collection.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
+        except Exception as exc:
+            raise StoreUnavailable(f"Chroma query failed: {exc}") from exc
+        found = {}
+        for chunk_id, document, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            items = json.loads(document or "[]")
+            vectors = _unpack(str((meta or {}).get("vectors", "")), len(items))
+            found[chunk_id] = [StoredSentence(int(p), str(t), v) for (p, t), v in zip(items, vectors, strict=True)]
+        return found
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        for start in range(0, len(chunk_ids), ADD_BATCH):
+            self._collection.delete(ids=list(chunk_ids[start : start + ADD_BATCH]))
+
+    def count(self) -> int:
+        return self._collection.count()
+
+
+def _pack(sentences: Sequence[StoredSentence]) -> str:
+    if not sentences:
+        return ""
+    matrix = np.stack([s.vector for s in sentences]).astype(np.float16)
+    return base64.b64encode(matrix.tobytes()).decode("ascii")
+
+
+def _unpack(packed: str, rows: int) -> np.ndarray:
+    if not rows:
+        return np.zeros((0, 0), dtype=np.float32)
+    matrix = np.frombuffer(base64.b64decode(packed), dtype=np.float16).astype(np.float32)
+    return matrix.reshape(rows, -1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graphs import evidence_model
-from graphs.evidence import Judgement, judge_evidence
+from graphs.evidence import HITS_CONSIDERED, Judgement, judge_evidence
 from graphs.extractive import compose_answer
 from knowledge.base import KnowledgeBase
 from tests.knowledge.helpers import small_kb_folder
@@ -25,7 +25,9 @@ def kb(tmp_path: Path) -> KnowledgeBase:
 
 
 def _judge(kb: KnowledgeBase, question: str, **kwargs: object) -> Judgement:
-    return judge_evidence(question, kb.search(question, k=5), **kwargs)  # type: ignore[arg-type]
+    """As the graph judges: with the sentence vectors stored at ingestion."""
+    hits = kb.search(question, k=5)
+    return judge_evidence(question, hits, stored=kb.sentences_of(hits[:HITS_CONSIDERED]), **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

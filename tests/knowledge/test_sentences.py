@@ -1,8 +1,8 @@
-"""graphs/sentences.py: chunk text into the sentences an answer can quote."""
+"""knowledge/sentences.py: chunk text into the sentences an answer can quote, with where each sits."""
 
 from __future__ import annotations
 
-from graphs.sentences import split_sentences
+from knowledge.sentences import split_sentences
 
 MARKDOWN = """# Leave policy
 ## Vacation
@@ -57,3 +57,21 @@ def test_tokenised_corpus_text_splits_on_spaced_periods():
         "It fell in 1989 .",
         "U.S. troops stayed .",
     ]
+
+
+def test_each_sentence_knows_its_span_in_the_chunk():
+    text = "Intro line here.\n\nEmployees get **25 days**. Contractors get 15\ndays in all.\n- Item one is here\n"
+    sentences = split_sentences(text)
+    assert [text[s.start : s.end] for s in sentences] == [
+        "Intro line here.",
+        "Employees get **25 days**.",
+        "Contractors get 15\ndays in all.",
+        "Item one is here",
+    ]
+
+
+def test_a_table_row_spans_its_own_line():
+    sentences = split_sentences(MARKDOWN)
+    row = sentences[-1]
+    assert MARKDOWN[row.start : row.end] == "| Meal allowance | Yes | No |"
+    assert MARKDOWN[sentences[2].start : sentences[2].end] == "You can carry over up to 5 days\n  into the next year."

@@ -1,8 +1,9 @@
-"""Chunk text -> candidate answer sentences, each with the heading it sits under.
+"""Chunk text -> candidate answer sentences, each with the heading it sits under and where it sits.
 
 Chunks are Markdown: headings give context rather than answers, list items and table rows are
 sentences of their own, and prose is split after ``.``, ``!`` or ``?`` unless the period ends a
-common abbreviation or an initial.
+common abbreviation or an initial. Each sentence keeps its character span in the chunk, so ingestion
+can pool the chunk's own token vectors over it (knowledge/embed.py) instead of embedding it again.
 """
 
 from __future__ import annotations
@@ -29,43 +30,71 @@ class Sentence:
     text: str
     heading: str  # the nearest heading above it inside the chunk ("" if none)
     position: int  # order within the chunk
+    start: int = 0  # its span in the chunk's text (a table row's span is its row)
+    end: int = 0
+
+
+@dataclass
+class _Block:
+    text: str
+    heading: str
+    spans: list[tuple[int, int]]  # where each joined line sits in the chunk's text
+    whole: bool = False  # a table row or a record of fields: one sentence whatever its dots
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The chunk-text span of ``text[start:end]`` (lines are joined by one space)."""
+        if self.whole:
+            return self.spans[0][0], self.spans[-1][1]
+        offset, first, last = 0, None, self.spans[-1][1]
+        for line_start, line_end in self.spans:
+            length = line_end - line_start
+            if first is None and start < offset + length:
+                first = line_start + max(start - offset, 0)
+            if end <= offset + length:
+                last = line_start + max(end - offset, 0)
+                break
+            offset += length + 1
+        return (first if first is not None else last), last
 
 
 def split_sentences(text: str) -> list[Sentence]:
     """The sentences of a chunk in reading order; fragments under three words are dropped."""
     found: list[Sentence] = []
-    for block, heading in _blocks(text):
-        for piece in _split_prose(block) if not block.startswith(_UNSPLIT) else [block[1:]]:
-            piece = _clean(piece)
+    for block in _blocks(text):
+        for start, end in [(0, len(block.text))] if block.whole else _split_prose(block.text):
+            piece = _clean(block.text[start:end])
             if len(piece.split()) >= MIN_WORDS:
-                found.append(Sentence(piece[:MAX_CHARS], heading, len(found)))
+                span = block.source_span(start, end)
+                found.append(Sentence(piece[:MAX_CHARS], block.heading, len(found), *span))
     return found
 
 
-_UNSPLIT = "\x00"  # marks a block (a table row, a record's fields) that is one sentence whatever its dots
-
-
-def _blocks(text: str) -> list[tuple[str, str]]:
+def _blocks(text: str) -> list[_Block]:
     """Paragraphs, list items, table rows and field records, each with the heading above it.
 
     Hard-wrapped lines of a paragraph or list item are joined; a table row is read against the
     table's header ("Benefit: Meal allowance; Interns: Yes"); ``key: value`` lines are one record.
     """
-    blocks: list[tuple[str, str]] = []
+    blocks: list[_Block] = []
     current: list[str] = []
+    spans: list[tuple[int, int]] = []
     kind = ""
     heading = ""
     header: list[str] = []
 
     def flush() -> None:
-        nonlocal current, kind
+        nonlocal current, spans, kind
         if current:
-            joined = "; ".join(current) if kind == "fields" else " ".join(current)
-            blocks.append((_UNSPLIT + joined if kind == "fields" else joined, heading))
-        current, kind = [], ""
+            fields = kind == "fields"
+            blocks.append(_Block(("; " if fields else " ").join(current), heading, spans, whole=fields))
+        current, spans, kind = [], [], ""
 
-    for line in text.splitlines():
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        line_start, offset = offset, offset + len(line)
+        line = line.rstrip("\r\n")
         stripped = line.strip()
+        span = (line_start + len(line) - len(line.lstrip()), line_start + len(line.rstrip()))
         if not stripped:
             flush()
             header = []
@@ -84,17 +113,21 @@ def _blocks(text: str) -> list[tuple[str, str]]:
                 header = cells
                 continue
             pairs = zip(header, cells, strict=False) if len(header) == len(cells) else (("", c) for c in cells)
-            blocks.append((_UNSPLIT + "; ".join(f"{h}: {c}" if h else c for h, c in pairs if c), heading))
+            row = "; ".join(f"{h}: {c}" if h else c for h, c in pairs if c)
+            blocks.append(_Block(row, heading, [span], whole=True))
         elif _LIST_MARKER.match(line):
             flush()
-            current, kind = [_LIST_MARKER.sub("", line).strip()], "item"
+            item = _LIST_MARKER.sub("", line).strip()
+            current, spans, kind = [item], [(span[1] - len(item), span[1])], "item"
         elif _FIELD.match(stripped) and kind in ("", "fields"):
             current.append(stripped)
+            spans.append(span)
             kind = "fields"
         else:
             if kind == "fields":
                 flush()
             current.append(stripped)
+            spans.append(span)
             kind = kind or "prose"
     flush()
     return blocks
@@ -111,17 +144,18 @@ def _looks_like_heading(line: str, current: list[str]) -> bool:
     )
 
 
-def _split_prose(line: str) -> list[str]:
-    pieces: list[str] = []
+def _split_prose(line: str) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence of a paragraph."""
+    pieces: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(line):
         before = line[start : match.start()].rstrip("\"')]")
         last_word = before.rsplit(None, 1)[-1].rstrip(".").lower() if before.split() else ""
         if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
             continue  # "e.g. Lisbon", "J. Smith": not a sentence end
-        pieces.append(line[start : match.start()])
+        pieces.append((start, match.start()))
         start = match.end()
-    pieces.append(line[start:])
+    pieces.append((start, len(line)))
     return pieces
 
 
