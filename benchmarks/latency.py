@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from benchmarks.common import EvalSet, percentiles, temporary_home
 from knowledge.base import KnowledgeBase
 from knowledge.embed import OnnxMiniLM
+from knowledge.sentences import split_sentences
 from knowledge.settings import get_settings
+from knowledge.store import StoredSentence
 from knowledge.types import Chunk
 
 TARGET_P95_MS = 30.0
@@ -44,6 +47,43 @@ def synthetic_chunks(source: EvalSet, vectors: np.ndarray, count: int, seed: int
         picked.append(parent)
     noisy = vectors[picked] + rng.normal(scale=NOISE, size=(count, vectors.shape[1])).astype(np.float32)
     return chunks, noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+
+
+def synthetic_sentences(
+    clapnq, synthetic: list[Chunk], sentences: list[list[StoredSentence]]
+) -> list[list[StoredSentence]]:
+    """A synthetic chunk's sentences take the vectors of the same sentences in its parent passage
+    (a synthetic chunk's last sentence has lost its final " .", so that is ignored when matching)."""
+
+    def key(text: str) -> str:
+        return text.rstrip(" .")
+
+    by_parent = {c.title: rows for c, rows in zip(clapnq.chunks, sentences, strict=True)}
+    found = []
+    for chunk in synthetic:
+        parent = {key(row.text): row for row in by_parent.get(chunk.title, [])}
+        rows = [parent[chunk.title]] if chunk.title in parent else []
+        rows += [
+            replace(parent[key(s.text)], position=s.position, text=s.text)
+            for s in split_sentences(chunk.text)
+            if key(s.text) in parent
+        ]
+        found.append(rows)
+    return found
+
+
+def fill_knowledge(
+    kb: KnowledgeBase, source: EvalSet, vectors: np.ndarray, sentences: list[list[StoredSentence]], size: int
+) -> None:
+    """``kb`` holds ``size`` chunks: ``source``'s with their vectors and sentence vectors (from
+    ``embed_chunks``), topped up with synthetic ones, as ingestion would store them; then the BM25 index."""
+    synthetic, synthetic_vectors = synthetic_chunks(source, vectors, max(0, size - len(source.chunks)))
+    chunks = (source.chunks + synthetic)[:size]
+    all_vectors = np.vstack([vectors, synthetic_vectors])[:size]
+    all_sentences = (sentences + synthetic_sentences(source, synthetic, sentences))[:size]
+    kb.store.add(chunks, all_vectors)
+    kb.sentences.add(([c.chunk_id for c in chunks], all_vectors, all_sentences))
+    kb.retriever.rebuild_keyword_index()
 
 
 def _timed(calls: list, repeat: int = 1) -> list[float]:

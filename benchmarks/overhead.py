@@ -16,7 +16,6 @@ import argparse
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -25,59 +24,28 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import numpy as np
 
 from benchmarks.common import data_dir, load_clapnq, machine_info, percentiles, temporary_home, write_results
-from benchmarks.latency import synthetic_chunks
+from benchmarks.latency import fill_knowledge
 from bot.store import open_db
 from bot.store.turns import record_turn
 from graphs.agent import Agent
 from knowledge.base import KnowledgeBase
 from knowledge.embed import default_embedder
 from knowledge.sentence_vectors import embed_chunks
-from knowledge.sentences import split_sentences
 from knowledge.settings import get_settings
 from knowledge.store import StoredSentence
-from knowledge.types import Chunk
 
 TARGET_P95_MS = 50.0
 WARM_UP = 10
-
-
-def synthetic_sentences(
-    clapnq, synthetic: list[Chunk], sentences: list[list[StoredSentence]]
-) -> list[list[StoredSentence]]:
-    """A synthetic chunk's sentences take the vectors of the same sentences in its parent passage
-    (a synthetic chunk's last sentence has lost its final " .", so that is ignored when matching)."""
-
-    def key(text: str) -> str:
-        return text.rstrip(" .")
-
-    by_parent = {c.title: rows for c, rows in zip(clapnq.chunks, sentences, strict=True)}
-    found = []
-    for chunk in synthetic:
-        parent = {key(row.text): row for row in by_parent.get(chunk.title, [])}
-        rows = [parent[chunk.title]] if chunk.title in parent else []
-        rows += [
-            replace(parent[key(s.text)], position=s.position, text=s.text)
-            for s in split_sentences(chunk.text)
-            if key(s.text) in parent
-        ]
-        found.append(rows)
-    return found
 
 
 def measure(
     size: int, clapnq, vectors: np.ndarray, sentences: list[list[StoredSentence]], questions: list[str]
 ) -> dict[str, object]:
     extra = max(0, size - len(clapnq.chunks))
-    synthetic, synthetic_vectors = synthetic_chunks(clapnq, vectors, extra)
-    chunks = (clapnq.chunks + synthetic)[:size]
-    all_vectors = np.vstack([vectors, synthetic_vectors])[:size]
-    all_sentences = (sentences + synthetic_sentences(clapnq, synthetic, sentences))[:size]
     with temporary_home():
         settings = get_settings(fresh=True)
         kb = KnowledgeBase(settings)
-        kb.store.add(chunks, all_vectors)
-        kb.sentences.add(([c.chunk_id for c in chunks], all_vectors, all_sentences))
-        kb.retriever.rebuild_keyword_index()
+        fill_knowledge(kb, clapnq, vectors, sentences, size)
         agent = Agent.from_settings(settings, kb=kb)
         db = open_db(settings.log_path)
         for q in questions[:WARM_UP]:

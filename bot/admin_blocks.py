@@ -97,6 +97,8 @@ def submitted_reason(view: dict[str, Any]) -> tuple[dict[str, Any], str | None, 
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         meta = {}
+    if not isinstance(meta, dict):  # Keel writes an object; anything else is not its modal's
+        meta = {}
     return meta, reason if reason in REASON_LABELS else None, comment
 
 

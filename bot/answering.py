@@ -19,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -81,13 +83,28 @@ class ProcessAnswering:
     """Answers in ``workers`` processes, each answering one question at a time."""
 
     def __init__(self, settings: Settings, workers: int = DEFAULT_WORKERS) -> None:
-        log_level = logging.getLogger().getEffectiveLevel()
-        self.pool = TrackedProcessPool(workers, _start_worker, (settings, log_level))
+        self._pool_args = (workers, _start_worker, (settings, logging.getLogger().getEffectiveLevel()))
+        self.pool = TrackedProcessPool(*self._pool_args)
+        self._replacing = threading.Lock()
 
     def accept(self, asked: Asked, client: WebClient) -> Future[None]:
         progress = progress_for(asked, client)
         progress.start()
-        return self.pool.submit(_answer_in_worker, asked, progress.shown)
+        pool = self.pool
+        try:
+            return pool.submit(_answer_in_worker, asked, progress.shown)
+        except BrokenProcessPool:
+            self._replace(pool)
+            return self.pool.submit(_answer_in_worker, asked, progress.shown)
+
+    def _replace(self, broken: TrackedProcessPool) -> None:
+        """A worker died (killed for memory, a crash in native code) and took the pool with it: the questions
+        it held failed (their askers are told: bot.inflight); new ones go to fresh workers."""
+        with self._replacing:
+            if self.pool is broken:
+                log.error("an answer worker died; starting new answer workers")
+                broken.shutdown(wait=False, cancel_futures=True)
+                self.pool = TrackedProcessPool(*self._pool_args)
 
     def warm_up(self) -> None:
         """Start every worker process now (each loads the models), not on the first questions."""
@@ -130,8 +147,11 @@ def answer_in_thread(
             threads.remember_answer(q.channel, posted, q.thread_ts, answer.turn_id)  # 👍/👎 reactions find it
     except Exception:
         log.exception("could not deliver the answer in %s", q.thread_id)
-        _apologise(client, q, stream)
-    finally:
+        told = _apologise(client, q, stream)
+        progress.stop()
+        if not told:
+            progress.fail()
+    else:
         progress.stop()
     threads.remember(q.channel, q.thread_ts)
 
@@ -152,15 +172,25 @@ def _hand_over(handovers: Handovers, asked: Asked, answer: Answer) -> None:
         log.exception("could not bring a person into %s", q.thread_id)
 
 
-def _apologise(client: WebClient, q: Question, stream: ReplyStream | None) -> None:
-    """The last resort: tell the asker in the thread (replacing a half-streamed draft if there is one)."""
+def _apologise(client: WebClient, q: Question, stream: ReplyStream | None) -> bool:
+    """The last resort: tell the asker in the thread (replacing a half-streamed draft if there is one).
+    Returns whether the asker was told.
+
+    A draft Slack will not let Keel replace is deleted instead: it was streamed before the output guard
+    checked it, so it must not stay in the thread."""
     try:
         if stream is not None and stream.ts is not None:
-            client.chat_update(channel=q.channel, ts=stream.ts, text=COULD_NOT_ANSWER)
-        else:
-            post_notice(client, q.channel, q.thread_ts, COULD_NOT_ANSWER)
+            try:
+                client.chat_update(channel=q.channel, ts=stream.ts, text=COULD_NOT_ANSWER)
+                return True
+            except Exception:
+                log.warning("could not replace the unchecked draft in %s; deleting it", q.thread_id, exc_info=True)
+                client.chat_delete(channel=q.channel, ts=stream.ts)
+        post_notice(client, q.channel, q.thread_ts, COULD_NOT_ANSWER)
+        return True
     except Exception:
         log.exception("could not tell the asker in %s that answering failed", q.thread_id)
+        return False
 
 
 # -- inside a worker process ----------------------------------------------------------------------------

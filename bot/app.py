@@ -22,6 +22,7 @@ from bot.answering import DEFAULT_WORKERS, Answering
 from bot.client import make_web_client, secret
 from bot.handover.desk import Handovers
 from bot.handover.learning import Learning
+from bot.inflight import tell_interrupted
 from bot.listeners import register_listeners
 from bot.runtime import KeelRuntime
 from bot.service import KeelService
@@ -93,6 +94,8 @@ def create_app(
     runtime = KeelRuntime.create(settings, service or KeelService.from_settings(settings), workers, processes)
     runtime.bot_user_id, runtime.listeners = bot_user_id, listeners
     runtime.handovers = _handovers(settings, client, runtime.service, bot_user_id)
+    if runtime.in_flight is not None:  # questions a killed process was answering: tell their askers
+        tell_interrupted(runtime.in_flight, client, runtime.service.turn_log, runtime.threads)
     if isinstance(runtime.answering, Answering):
         runtime.answering.handovers = runtime.handovers
     app.use(_attach(runtime))

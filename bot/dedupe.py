@@ -9,7 +9,8 @@ The table lives under ``KEEL_HOME`` so that all workers behind a load balancer s
 kept for a day (Slack stops retrying after about an hour) and pruned as new ones come in.
 
 Trade-off: a claim is taken before the answer is written, so a process that dies mid-answer does not
-answer that question again (at most once). Slack has its ack by then and would not retry anyway.
+answer that question again (at most once). Slack has its ack by then and would not retry anyway; the asker
+is told to ask again instead (bot.inflight).
 """
 
 from __future__ import annotations

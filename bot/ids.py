@@ -43,3 +43,4 @@ VOTE_REACTIONS = {"+1": VOTE_UP, "thumbsup": VOTE_UP, "-1": VOTE_DOWN, "thumbsdo
 WORKING_REACTION = "eyes"  # 👀 on the question while Keel works on it, removed when the reply is out
 HANDOVER_REACTION = "sos"  # 🆘 on a question handed over to people
 RESOLVED_REACTION = "white_check_mark"  # ✅ on it once a person resolved it
+FAILED_REACTION = "warning"  # ⚠️ on a question when Slack took neither the answer nor the apology

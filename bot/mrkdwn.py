@@ -246,8 +246,14 @@ def question_text(text: str, bot_user_id: str | None = None) -> str:
             return f"@{label or target[1:].split('^')[0]}"
         return f"{label} ({target})" if label and label != target else target
 
-    text = _SLACK_TOKEN.sub(plain, text or "")
+    text = _SLACK_TOKEN.sub(plain, valid_unicode(text or ""))
     return re.sub(r"[ \t]+", " ", _unescape(text)).strip()
+
+
+def valid_unicode(text: str) -> str:
+    """JSON may carry lone UTF-16 surrogates (``"\\ud800"``), which no tokenizer, UTF-8 encoder or SQLite
+    accepts: each becomes U+FFFD (a proper pair becomes the character it encodes)."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 # -- streamed Markdown ----------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.blocks import LOADING_MESSAGES, WORKING_STATUS
 
+FAILED_STATUS = "could not reply here; please ask again in a moment"
+
 log = logging.getLogger(__name__)
 
 
@@ -25,6 +27,9 @@ class Progress(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+    def fail(self) -> None:
+        """Nothing could be posted in the thread: leave a sign on the question instead of silence."""
 
 
 class Reaction:
@@ -52,6 +57,12 @@ class Reaction:
         except Exception:
             log.warning("could not remove the working reaction", exc_info=True)
 
+    def fail(self) -> None:
+        try:
+            self.client.reactions_add(channel=self.channel, timestamp=self.ts, name=ids.FAILED_REACTION)
+        except Exception:
+            log.warning("could not add the failure reaction", exc_info=True)
+
 
 class AssistantStatus:
     """The assistant panel's "is looking through the knowledge base…" line; cleared when done."""
@@ -65,6 +76,9 @@ class AssistantStatus:
 
     def stop(self) -> None:
         self._set("", None)  # Slack clears it on the reply too; an explicit clear also covers failures
+
+    def fail(self) -> None:
+        self._set(FAILED_STATUS, None)
 
     def _set(self, status: str, loading_messages: list[str] | None) -> bool:
         try:

@@ -17,6 +17,7 @@ from bot.admins import AdminDesk
 from bot.answering import DEFAULT_WORKERS, Answering, Asked, ProcessAnswering
 from bot.dedupe import EventLedger, StateDB, delivery_keys, state_path
 from bot.handover.desk import Handovers
+from bot.inflight import InFlight, tell_lost
 from bot.mrkdwn import question_text
 from bot.pause import hand_over_paused
 from bot.reply import post_notice
@@ -41,6 +42,7 @@ class KeelRuntime:
     listeners: TrackedExecutor | None = None  # Bolt's listener pool, once the app is built
     handovers: Handovers | None = None  # hand-overs to people, once the app's client exists
     admin: AdminDesk | None = None  # admin commands, uploads, the App Home and the pause switch
+    in_flight: InFlight | None = None  # questions accepted and not answered yet (told after a crash)
 
     @property
     def queued(self) -> int:
@@ -62,9 +64,8 @@ class KeelRuntime:
         state = StateDB(state_path(settings))
         threads = KnownThreads(state)
         answering = ProcessAnswering(settings, workers) if processes else Answering(service, threads, workers)
-        return cls(
-            service, answering, EventLedger(state), threads, state, admin=AdminDesk.create(settings, service, state)
-        )
+        admin = AdminDesk.create(settings, service, state)
+        return cls(service, answering, EventLedger(state), threads, state, admin=admin, in_flight=InFlight(state))
 
     def take(
         self,
@@ -90,7 +91,14 @@ class KeelRuntime:
             hand_over_paused(self.service, client, question)
             return True
         asked = Asked(question, ts, body.get("team_id") or event.get("team"), in_assistant_thread)
-        self.answering.accept(asked, client)
+        if self.in_flight is None:
+            self.answering.accept(asked, client)
+            return True
+        self.in_flight.started(asked)  # before the work starts: a crash from here on is told after a restart
+        answering = self.answering.accept(asked, client)
+        self.in_flight.track(
+            asked, answering, lambda lost: tell_lost(lost, client, self.service.turn_log, self.threads)
+        )
         return True
 
     def close(self, wait: bool = True) -> None:

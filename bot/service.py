@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.thread_locks import ThreadLocks
 from graphs.agent import Agent, Token
 from graphs.checkpoint import open_checkpointer
 from graphs.context import build_context, knowledge_base
@@ -31,7 +31,6 @@ COULD_NOT_ANSWER = (
     "Sorry, I couldn't answer this because of a technical problem on my side. The problem is logged for "
     "the team that runs me. Please try again in a few minutes, or ask a colleague here if it's urgent."
 )
-THREAD_LOCKS = 64
 VOTES = {"up": 1, "down": -1, "withdrawn": 0}  # "withdrawn": a 👍/👎 reaction taken off again
 
 
@@ -91,19 +90,21 @@ class KeelService:
         answerer_for: Callable[[ChannelPolicy], Answerer],
         turn_log: TurnLog,
         policy: Callable[[], Policy] = load_policy,
+        thread_locks: ThreadLocks | None = None,
     ) -> None:
         self.answerer_for = answerer_for
         self.turn_log = turn_log
         self._policy = policy
         # Two questions in one thread must not run at once: both would read and write its memory.
-        self._thread_locks = [threading.Lock() for _ in range(THREAD_LOCKS)]
+        # ``from_settings`` makes the locks hold across processes (answer workers, several instances).
+        self._thread_locks = thread_locks or ThreadLocks()
 
     @classmethod
     def from_settings(cls, settings: Settings, **context_overrides: Any) -> KeelService:
         from bot.store.writer import LogWriter
 
         pool = AgentPool(settings, **context_overrides)
-        return cls(pool, StoreTurnLog(LogWriter(settings.log_path)))
+        return cls(pool, StoreTurnLog(LogWriter(settings.log_path)), thread_locks=ThreadLocks(settings.home / "locks"))
 
     # -- settings ------------------------------------------------------------------------------------
     def channel_policy(self, channel: str | None) -> ChannelPolicy:
@@ -126,7 +127,7 @@ class KeelService:
     def stream(self, question: Question) -> Iterator[Token | Answer]:
         """The model's tokens as it writes (none for extractive answers), then the :class:`Answer`."""
         started = time.perf_counter()
-        with self._thread_locks[zlib.crc32(question.thread_id.encode()) % THREAD_LOCKS]:
+        with self._thread_locks.hold(question.thread_id):
             try:
                 answerer = self.answerer_for(self.channel_policy(question.channel))
                 result = None
@@ -191,6 +192,7 @@ class KeelService:
         close_answerers = getattr(self.answerer_for, "close", None)
         if close_answerers is not None:
             close_answerers()
+        self._thread_locks.close()
 
 
 def failed_turn(question: Question, error: Exception) -> TurnResult:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
@@ -69,6 +70,7 @@ def safe_name(name: str) -> str:
 def download(upload: Upload, token: str, target: Path) -> None:
     """Fetch ``url_private`` with the bot token into ``target``, at most :data:`MAX_UPLOAD_BYTES`."""
     headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + DOWNLOAD_TIMEOUT_S  # the timeout bounds each read, not a byte-by-byte drip
     try:
         with httpx.stream("GET", upload.url, headers=headers, timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True) as r:
             if not r.is_success:
@@ -83,6 +85,10 @@ def download(upload: Upload, token: str, target: Path) -> None:
                     written += len(piece)
                     if written > MAX_UPLOAD_BYTES:
                         raise UploadError(f"it is larger than the {MAX_UPLOAD_BYTES // MB} MB limit.")
+                    if time.monotonic() > deadline:
+                        raise UploadError(
+                            f"the download from Slack took over {DOWNLOAD_TIMEOUT_S:g} s; please try again."
+                        )
                     out.write(piece)
     except httpx.HTTPError as exc:
         raise UploadError("the download from Slack failed; please try again.") from exc

@@ -25,6 +25,7 @@ from knowledge.store import StoreUnavailable
 log = logging.getLogger(__name__)
 
 FAILURE_TEXT = "Sorry, I couldn't answer this time ({why}). I'm handing your question to a person."
+TECHNICAL_PROBLEM = "a technical problem on my side"
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ class Agent:
             return
         except Exception as exc:
             log.exception("turn failed")
-            yield failure_result(question, f"internal error: {type(exc).__name__}", thread_id)
+            # The log keeps the error's type; the asker is not shown internals (an exception's name).
+            yield failure_result(question, f"internal error: {type(exc).__name__}", thread_id, told=TECHNICAL_PROBLEM)
             return
         result = final.get("result") or {}
         yield _result_from_dict(result, thread_id)
@@ -106,11 +108,12 @@ class Agent:
         return list(snapshot.values.get("history", []))
 
 
-def failure_result(question: str, why: str, thread_id: str) -> TurnResult:
-    """What the asker gets when the turn itself failed: a plain message and a hand-over."""
+def failure_result(question: str, why: str, thread_id: str, told: str | None = None) -> TurnResult:
+    """What the asker gets when the turn itself failed: a plain message (saying ``told``, by default ``why``)
+    and a hand-over; the log keeps ``why``."""
     return TurnResult(
         decision="handed_over",
-        answer=FAILURE_TEXT.format(why=why),
+        answer=FAILURE_TEXT.format(why=told or why),
         reasons=[why],
         route="error",
         question="",  # the raw question may hold PII: it never reached the input guard

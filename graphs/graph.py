@@ -77,6 +77,9 @@ def begin(state: State) -> dict[str, Any]:
 def check_input(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     report = runtime.context.check_input(state["question"], channel=state.get("channel"))
     update: dict[str, Any] = {
+        # The raw question leaves the state here: the checkpointer stores the state (thread memory,
+        # pending hand-overs), and personal data must not reach storage.
+        "question": report["text"],
         "safe_question": report["text"],
         "verdicts": [{**v, "stage": "input"} for v in report["verdicts"]],
         "pending_action": _route_for(report["action"]),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
+import httpx
 from langchain_core.language_models import BaseChatModel
 
 
@@ -37,6 +40,8 @@ def load_chat_model(
         kwargs["base_url"] = base_url
     if api_key:
         kwargs["api_key"] = api_key
+    if provider == "openai":
+        kwargs["http_client"] = _no_long_retry_waits(timeout)
     try:
         return init_chat_model(model, model_provider=provider, **kwargs)
     except ImportError as exc:
@@ -44,6 +49,41 @@ def load_chat_model(
         raise ModelConfigError(f"The {provider!r} provider needs: pip install 'keel[{extra}]'") from exc
     except ValueError as exc:
         raise ModelConfigError(f"Cannot build chat model {spec!r}: {exc}") from exc
+
+
+def _no_long_retry_waits(timeout: float) -> httpx.Client:
+    """An HTTP client for the OpenAI SDK that does not wait out a Retry-After longer than ``timeout``.
+
+    The SDK sleeps for a 429's (or 503's) Retry-After, up to two minutes, before its retry, while the asker
+    watches 👀 with no answer; Keel would rather answer from the sources now. Such a response is marked not
+    to be retried (the SDK obeys ``x-should-retry: false``), so the error surfaces at once and the graph
+    falls back. A short Retry-After is still waited out and retried.
+    """
+    import openai
+
+    def refuse_long_waits(response: httpx.Response) -> None:
+        wait = retry_after_seconds(response.headers)
+        if wait is not None and wait > timeout:
+            response.headers["x-should-retry"] = "false"
+
+    return openai.DefaultHttpxClient(event_hooks={"response": [refuse_long_waits]})
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """How long a vendor asks the client to wait (``retry-after-ms``, or ``retry-after`` in seconds or as an
+    HTTP date); None when it does not say."""
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            return (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+    except (TypeError, ValueError):
+        return None
 
 
 def model_name(model: BaseChatModel | None, spec: str | None) -> str:

@@ -11,6 +11,7 @@ import csv
 import io
 import logging
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -24,6 +25,7 @@ from docx.text.paragraph import Paragraph
 from pypdf.errors import DependencyError
 
 logger = logging.getLogger(__name__)
+MB = 1024 * 1024
 
 
 class UnreadableContent(Exception):
@@ -53,7 +55,11 @@ _FRONT_MATTER_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.MULTILINE)
 
 
 def decode_text(data: bytes, charset: str | None = None) -> str:
-    """Decode text, trying the declared charset, UTF-8, then Windows-1252 (spreadsheet exports use it)."""
+    """Decode text, trying the declared charset, UTF-8, then Windows-1252 (spreadsheet exports use it).
+
+    UTF-8 with a few broken sequences (a truncated copy, one bad byte) stays UTF-8 with the broken bytes
+    shown as U+FFFD: read as Windows-1252, every accent in the rest of the file would turn to mojibake.
+    """
     for bom, encoding in _UNICODE_BOMS:
         if data.startswith(bom):
             try:
@@ -62,11 +68,11 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
                 raise UnreadableContent("not a text file") from exc
     if b"\x00" in data:
         raise UnreadableContent("not a text file")
-    for encoding in (charset, "utf-8", "cp1252"):
+    for encoding in (charset, "utf-8", _MOSTLY_UTF8, "cp1252"):
         if not encoding:
             continue
         try:
-            text = data.decode(encoding)
+            text = _mostly_utf8(data) if encoding == _MOSTLY_UTF8 else data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
         # cp1252 decodes almost any byte string: control characters give binary data away.
@@ -75,6 +81,20 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
             raise UnreadableContent("not a text file")
         return _normalise_newlines(text)
     raise UnreadableContent("not a text file")
+
+
+_MOSTLY_UTF8 = "mostly-utf-8"
+
+
+def _mostly_utf8(data: bytes) -> str:
+    """UTF-8 with replacement characters, if it holds more valid non-ASCII characters than broken bytes
+    (Windows-1252 text has no valid multi-byte sequences, so all of its accents are broken ones)."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - broken
+    if valid <= broken:
+        raise UnicodeDecodeError("utf-8", data, 0, len(data), "mostly invalid UTF-8")
+    return text
 
 
 def _normalise_newlines(text: str) -> str:
@@ -216,6 +236,12 @@ def _collapse(text: str) -> str:
 
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+([A-Z].*)$")
 _PAGE_FURNITURE = re.compile(r"^(page\s+\d+|\d+\s*(of|/)\s*\d+|\d+)$", re.IGNORECASE)
+# A PDF of a few KB can hold pages whose drawing instructions inflate to tens of MB, each costing pypdf's
+# pure-Python parser seconds to minutes. A text page needs a few KB and ~1,000 tokens; these bound the work.
+PDF_MAX_PAGE_BYTES = 10 * MB  # one content stream, inflated (past it, that page is skipped)
+PDF_MAX_PAGE_TOKENS = 200_000  # operators and operands in one content stream (past it, that page is skipped)
+PDF_MAX_CONTENT_BYTES = 30 * MB  # all pages' content streams together, inflated (past it, the file is refused)
+PDF_MAX_SKIPPED_PAGES = 5  # unreadable pages tolerated before the file is called corrupt
 
 
 def pdf_to_markdown(data: bytes, charset: str | None = None) -> Converted:
@@ -223,12 +249,17 @@ def pdf_to_markdown(data: bytes, charset: str | None = None) -> Converted:
 
     The title is the PDF's metadata title, else a heading-like first line.
     """
+    limits = {
+        "zlib_maximum_output_length": PDF_MAX_PAGE_BYTES,
+        "stream_parsing_work_maximum_count": PDF_MAX_PAGE_TOKENS,
+    }
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not _decrypts_without_password(reader):
-            raise UnreadableContent("password-protected PDF")
-        pages = [_page_text(page, number) for number, page in enumerate(reader.pages, start=1)]
-        title = _collapse(str((reader.metadata or {}).get("/Title") or ""))
+        with pypdf.apply_configuration(**limits):
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not _decrypts_without_password(reader):
+                raise UnreadableContent("password-protected PDF")
+            pages = _pages_text(reader)
+            title = _collapse(str((reader.metadata or {}).get("/Title") or ""))
     except UnreadableContent:
         raise
     except Exception as exc:  # pypdf raises many exception types on malformed files
@@ -247,12 +278,29 @@ def _decrypts_without_password(reader: pypdf.PdfReader) -> bool:
         raise UnreadableContent("encrypted PDF (install 'cryptography' to read it)") from exc
 
 
-def _page_text(page: pypdf.PageObject, number: int) -> str:
-    try:
-        return page.extract_text() or ""
-    except Exception:  # one broken page should not lose the rest of the document
-        logger.warning("skipping page %d: text extraction failed", number, exc_info=True)
-        return ""
+def _pages_text(reader: pypdf.PdfReader) -> list[str]:
+    """Each page's text. One broken page should not lose the rest of the document, but a file of broken or
+    bloated pages is refused before it ties up the process."""
+    pages: list[str] = []
+    skipped = inflated = 0
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            contents = page.get_contents()
+            inflated += len(contents.get_data()) if contents is not None else 0
+            if inflated > PDF_MAX_CONTENT_BYTES:
+                raise UnreadableContent(f"PDF content inflates to over {PDF_MAX_CONTENT_BYTES // MB} MB (a PDF bomb?)")
+            pages.append(page.extract_text() or "")
+        except UnreadableContent:
+            raise
+        except Exception as exc:  # pypdf raises many types, its limits included (LimitReachedError)
+            logger.warning("skipping page %d: text extraction failed: %s", number, _short(exc))
+            logger.debug("page %d of the PDF could not be read", number, exc_info=True)
+            skipped += 1
+            if skipped > PDF_MAX_SKIPPED_PAGES:
+                raise UnreadableContent(
+                    f"corrupt PDF: more than {PDF_MAX_SKIPPED_PAGES} pages cannot be read"
+                ) from None
+    return pages
 
 
 def _mark_pdf_headings(text: str) -> str:
@@ -295,10 +343,14 @@ def _pdf_heading_level(line: str, following: str) -> int:
 # --- DOCX --------------------------------------------------------------------------------------------
 
 _HEADING_STYLE = re.compile(r"^Heading (\d)$")
+# python-docx inflates every part into memory; real documents unpack to a few MB (images aside), a zip bomb
+# to gigabytes. The zip's directory states each part's size, and zipfile never inflates past it.
+MAX_DOCX_UNPACKED_BYTES = 100 * MB
 
 
 def docx_to_markdown(data: bytes, charset: str | None = None) -> Converted:
     """Heading N styles become N ``#``, the Title style the title, list paragraphs ``- ``, tables rows."""
+    _check_unpacked_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = [_docx_block(item) for item in document.iter_inner_content()]
@@ -310,6 +362,19 @@ def docx_to_markdown(data: bytes, charset: str | None = None) -> Converted:
     if not text:
         raise UnreadableContent("no text in DOCX")
     return Converted(title=title, text=text)
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a DOCX whose parts would inflate past :data:`MAX_DOCX_UNPACKED_BYTES`, before inflating any."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a readable zip: python-docx names the damage
+    if unpacked > MAX_DOCX_UNPACKED_BYTES:
+        raise UnreadableContent(
+            f"DOCX unpacks to {unpacked / MB:,.0f} MB, over the {MAX_DOCX_UNPACKED_BYTES // MB} MB limit (a zip bomb?)"
+        )
 
 
 def _is_title(paragraph: Paragraph) -> bool:

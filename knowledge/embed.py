@@ -116,7 +116,7 @@ class OnnxMiniLM:
         span_vectors: list[list[np.ndarray | None]] = [[] for _ in texts]
         for start in range(0, len(order), BATCH_SIZE):
             batch_ids = order[start : start + BATCH_SIZE]
-            hidden, encodings = self._forward([texts[i] or " " for i in batch_ids])
+            hidden, encodings = self._forward([_valid_unicode(texts[i]) or " " for i in batch_ids])
             for row, i in enumerate(batch_ids):
                 mask = np.array(encodings[row].attention_mask, dtype=bool)
                 out[i] = _normalised(hidden[row][mask].mean(axis=0))
@@ -146,6 +146,12 @@ class OnnxMiniLM:
             self._recent[text] = vector
             while len(self._recent) > RECENT_QUERIES:
                 self._recent.popitem(last=False)
+
+
+def _valid_unicode(text: str) -> str:
+    """A lone UTF-16 surrogate (JSON allows one) would stop the tokenizer: each becomes "?", so
+    character offsets stay the same."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _normalised(vector: np.ndarray) -> np.ndarray:

@@ -13,8 +13,10 @@ half of the benchmark questions (benchmarks/retrieval.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -23,6 +25,8 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+
+log = logging.getLogger(__name__)
 
 _STEMMER = Stemmer.Stemmer("english")
 META_FILE = "keel-index.json"
@@ -152,11 +156,17 @@ class KeywordIndex:
             "scheme": SCHEME,
         }
         (staging / META_FILE).write_text(json.dumps(meta))
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        staging.rename(folder)
+        old = Path(tempfile.mkdtemp(prefix=".bm25-old-", dir=folder.parent))  # a name no other process uses
+        # swap the current index out (there may be none yet, or another process is swapping its own in)
+        with contextlib.suppress(FileNotFoundError):
+            folder.replace(old)
+        try:
+            staging.rename(folder)
+        except OSError:
+            # Another process saved an index of the same store at the same moment (several Keel
+            # processes share KEEL_HOME): theirs stands, ours is dropped; both came from the store.
+            log.info("another process saved the keyword index first; keeping theirs")
+            shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
 
     @classmethod

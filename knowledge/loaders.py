@@ -11,6 +11,7 @@ import math
 import os
 import re
 import socket
+import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -67,27 +68,33 @@ class LoadError(Exception):
         self.reason = reason
 
 
-def check_url_allowed(url: str) -> None:
+def check_url_allowed(url: str) -> str | None:
     """Raise :class:`LoadError` if ``url`` must not be fetched; called before every request and redirect.
 
     Inside :func:`public_urls_only` (URLs named in Slack), a host that resolves to a private, loopback,
     link-local or otherwise non-public address is refused, so a Slack message cannot make Keel fetch
-    internal services (SSRF). Elsewhere (the command line, run by whoever runs Keel) everything is allowed.
+    internal services (SSRF), and the address checked is returned: the request goes to it rather than to
+    a second lookup, which a hostile DNS server could answer with an internal address (DNS rebinding).
+    Elsewhere (the command line, run by whoever runs Keel) everything is allowed and None is returned.
     """
     if not _public_only.get():
-        return
-    host = urlsplit(url).hostname
+        return None
+    try:
+        host = httpx.URL(url).host  # the parser that makes the request, so both see the same host
+    except httpx.InvalidURL as exc:
+        raise LoadError(url, "not a valid URL") from exc
     if not host:
         raise LoadError(url, "the URL has no host")
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError as exc:
+        addresses = list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, None)))
+    except (OSError, UnicodeError) as exc:
         raise LoadError(url, f"cannot resolve {host}") from exc
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         ip = getattr(ip, "ipv4_mapped", None) or ip
         if not ip.is_global:
             raise LoadError(url, f"{host} is a private or local address; only public web pages can be added from Slack")
+    return addresses[0]
 
 
 @contextmanager
@@ -352,34 +359,49 @@ def fetch(url: str, *, http: httpx.Client | None = None) -> Fetched:
 
 def _fetch_with(client: httpx.Client, url: str) -> Fetched:
     current = url
+    # httpx's timeout bounds each read; a server dripping a byte at a time would never trip it.
+    deadline = time.monotonic() + FETCH_TIMEOUT_S
+    timed_out = LoadError(url, f"timed out after {FETCH_TIMEOUT_S:g} s")
     for _ in range(MAX_REDIRECTS + 1):
         if not is_url(current):
             raise LoadError(url, f"redirected to a URL that is not http(s): {current}")
-        check_url_allowed(current)
+        target, headers, extensions = _pinned(current, check_url_allowed(current))
         try:
             with client.stream(
                 "GET",
-                current,
-                headers={"User-Agent": USER_AGENT},
+                target,
+                headers=headers,
+                extensions=extensions,
                 follow_redirects=False,  # followed here, so every hop passes check_url_allowed
                 timeout=FETCH_TIMEOUT_S,
             ) as response:
                 if response.is_redirect:
-                    current = str(response.url.join(response.headers["location"]))
+                    current = str(httpx.URL(current).join(response.headers["location"]))
                     continue
                 if not response.is_success:
                     raise LoadError(url, f"HTTP {response.status_code}")
-                body = _read_capped(url, response)
+                body = _read_capped(url, response, deadline, timed_out)
                 media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                return Fetched(str(response.url), body, media_type, response.charset_encoding)
+                return Fetched(str(httpx.URL(current)), body, media_type, response.charset_encoding)
         except httpx.TimeoutException as exc:
-            raise LoadError(url, f"timed out after {FETCH_TIMEOUT_S:g} s") from exc
+            raise timed_out from exc
         except httpx.HTTPError as exc:
             raise LoadError(url, f"cannot fetch: {exc or type(exc).__name__}") from exc
     raise LoadError(url, f"too many redirects (more than {MAX_REDIRECTS})")
 
 
-def _read_capped(url: str, response: httpx.Response) -> bytes:
+def _pinned(url: str, address: str | None) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    """The request for ``url``, sent to ``address`` when the URL check returned one: the Host header and
+    the TLS server name (SNI, which the certificate is checked against) keep the URL's host."""
+    target = httpx.URL(url)
+    headers = {"User-Agent": USER_AGENT}
+    if address is None:
+        return target, headers, {}
+    headers["Host"] = target.netloc.decode("ascii")
+    return target.copy_with(host=address.split("%")[0]), headers, {"sni_hostname": target.host}
+
+
+def _read_capped(url: str, response: httpx.Response, deadline: float, timed_out: LoadError) -> bytes:
     too_large = LoadError(url, f"response too large (> {MAX_DOWNLOAD_BYTES // MB} MB)")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_DOWNLOAD_BYTES:
@@ -389,4 +411,6 @@ def _read_capped(url: str, response: httpx.Response) -> bytes:
         body.extend(piece)
         if len(body) > MAX_DOWNLOAD_BYTES:
             raise too_large
+        if time.monotonic() > deadline:
+            raise timed_out
     return bytes(body)

@@ -11,6 +11,7 @@ docs/retrieval.md). Weighted RRF stays available (``method="rrf"``) for comparis
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -22,6 +23,8 @@ from knowledge.embed import Embedder
 from knowledge.keyword import KeywordIndex, keyword_text, saved_stamp
 from knowledge.store import ChunkStore, DenseMatch
 from knowledge.types import Hit
+
+log = logging.getLogger(__name__)
 
 SYNC_CHECK_SECONDS = 2.0
 # Asked collections holding at least this share of all chunks are searched by over-fetching, not filtering.
@@ -78,7 +81,10 @@ class Retriever:
             texts.append(keyword_text(text, str(meta.get("title", "")), str(meta.get("section", ""))))
             collections.append(str(meta.get("collection", "")))
         index = KeywordIndex.build(ids, texts, collections)
-        index.save(self._keyword_path)
+        try:
+            index.save(self._keyword_path)
+        except OSError:  # a full disk or a permissions problem must not fail the search: the index is in memory
+            log.warning("could not save the keyword index to %s", self._keyword_path, exc_info=True)
         self._adopt(index)
         return index
 

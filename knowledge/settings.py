@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="Chroma server URL (server mode); unset means embedded under KEEL_HOME."
     )
+    chroma_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds before a call to the Chroma server is abandoned (server mode)."
+    )
     default_collection: str = Field(default=DEFAULT_COLLECTION, description="Collection used when none is given.")
 
     llm: str | None = Field(default=None, description="Chat model as provider:model; unset = extractive answers.")

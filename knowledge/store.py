@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlparse
 
+import httpx
 import numpy as np
 
+from knowledge.memory import overwrite_freed_memory
 from knowledge.settings import Settings
 from knowledge.types import Chunk
 
@@ -28,6 +32,8 @@ import chromadb  # noqa: E402  (telemetry must be off before chromadb reads its 
 from chromadb.config import Settings as ChromaSettings  # noqa: E402
 
 ADD_BATCH = 1000
+
+log = logging.getLogger(__name__)
 
 
 class StoreUnavailable(RuntimeError):
@@ -65,7 +71,7 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         try:
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=url.hostname or "localhost",
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
@@ -73,8 +79,40 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
             )
         except Exception as exc:
             raise StoreUnavailable(f"Chroma server at {settings.chroma_url} is unreachable: {exc}") from exc
+        _set_timeout(client, settings.chroma_timeout)
+        return client
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    overwrite_freed_memory()  # the embedded index files would otherwise keep stale heap bytes (see memory.py)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
+
+
+def _set_timeout(client: chromadb.ClientAPI, seconds: float) -> None:
+    """chromadb's HTTP client waits forever (``httpx.Client(timeout=None)``) and offers no setting, so a
+    stalled server would hang a question; its session is given Keel's timeout instead."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds)
+    else:  # pragma: no cover - a chromadb release that moved its session
+        log.warning("could not set a timeout on the Chroma client; a stalled server may hang requests")
+
+
+class _Guarded:
+    """A Chroma collection whose every call that fails raises :class:`StoreUnavailable`, so callers
+    (retrieval, ingestion, the CLI) handle one error whatever went wrong underneath."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._collection, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except Exception as exc:
+                raise StoreUnavailable(f"Chroma {name} failed: {exc}") from exc
+
+        return call
 
 
 class ChunkStore:
@@ -82,15 +120,13 @@ class ChunkStore:
 
     def __init__(self, settings: Settings, model_id: str, client: chromadb.ClientAPI | None = None) -> None:
         self.client = client or open_client(settings)
-        try:
-            self._collection = self.client.get_or_create_collection(
-                _collection_name(model_id),
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
-                metadata={"embedding_model": model_id},
-            )
-        except Exception as exc:
-            raise StoreUnavailable(f"Chroma is unavailable: {exc}") from exc
+        self._collection = _Guarded(self.client).get_or_create_collection(
+            _collection_name(model_id),
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+            metadata={"embedding_model": model_id},
+        )
+        self._collection = _Guarded(self._collection)
 
     def count(self) -> int:
         return self._collection.count()
@@ -113,13 +149,17 @@ class ChunkStore:
         return self._collection.get(where={"source": source}, include=[])["ids"]
 
     def sources(self) -> dict[str, StoredSource]:
-        """Every stored source with its hash, collection and chunk count."""
+        """Every stored source with its hash, collection and chunk count (a source holding chunks of
+        two versions has no hash, so the next ingest rewrites it and drops the stale ones)."""
         found: dict[str, StoredSource] = {}
         counts: dict[str, int] = {}
         for _, _, meta in self.iter_chunks(include_text=False):
             source = str(meta["source"])
             counts[source] = counts.get(source, 0) + 1
-            if source not in found:
+            if source in found and found[source].content_hash != str(meta.get("content_hash", "")):
+                # chunks of two versions (a rerun cut short between writing and deleting): not up to date
+                found[source] = replace(found[source], content_hash="")
+            elif source not in found:
                 found[source] = StoredSource(
                     source=source,
                     title=str(meta.get("title", "")),
@@ -149,15 +189,12 @@ class ChunkStore:
         where = None
         if collections:
             where = {"collection": {"$in": list(collections)}}
-        try:
-            result = self._collection.query(
-                query_embeddings=[vector.tolist()],
-                n_results=k,
-                where=where,
-                include=["documents", "metadatas", "distances"],
-            )
-        except Exception as exc:
-            raise StoreUnavailable(f"Chroma query failed: {exc}") from exc
+        result = self._collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
         return [
             DenseMatch(chunk_id=i, similarity=1.0 - float(d), text=t or "", metadata=m or {})
             for i, d, t, m in zip(
@@ -199,15 +236,13 @@ class SentenceStore:
     """
 
     def __init__(self, settings: Settings, model_id: str, client: chromadb.ClientAPI | None = None) -> None:
-        try:
-            self._collection = (client or open_client(settings)).get_or_create_collection(
-                _collection_name(f"sentences-{model_id}"),
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedding_model": model_id},
-            )
-        except Exception as exc:
-            raise StoreUnavailable(f"Chroma is unavailable: {exc}") from exc
+        collection = _Guarded(client or open_client(settings)).get_or_create_collection(
+            _collection_name(f"sentences-{model_id}"),
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": model_id},
+        )
+        self._collection = _Guarded(collection)
 
     def add(self, chunk_ids: Sequence[str], vectors: np.ndarray, sentences: Sequence[Sequence[StoredSentence]]) -> None:
         for start in range(0, len(chunk_ids), ADD_BATCH):
@@ -223,10 +258,7 @@ class SentenceStore:
         """The stored sentences of these chunks (title first, then reading order)."""
         if not chunk_ids:
             return {}
-        try:
-            got = self._collection.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
-        except Exception as exc:
-            raise StoreUnavailable(f"Chroma query failed: {exc}") from exc
+        got = self._collection.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
         found = {}
         for chunk_id, document, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
             items = json.loads(document or "[]")

@@ -10,7 +10,7 @@ import pytest
 
 from knowledge.settings import get_settings
 
-pytest_plugins = ["tests.llm_stub.fixtures", "tests.slack_emulator.fixtures"]
+pytest_plugins = ["tests.llm_stub.fixtures", "tests.slack_emulator.fixtures", "tests.secret_scan"]
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "knowledge" / "samples"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -67,8 +68,11 @@ def ingest(
                 bar.update(task, completed=done, total=total, description=_short(source))
 
             report = kb.ingest(inputs, collection, prune=prune, progress=progress)
-    except StoreUnavailable as exc:
-        fail(f"{exc}. Nothing was changed; run the command again once the store is reachable.")
+    except (StoreUnavailable, httpx.TransportError) as exc:
+        # The store may go away half-way (the Chroma server stopped, the network dropped): what was
+        # written stays, and chunk ids are content hashes, so running the command again stores each once.
+        reason = str(exc) if isinstance(exc, StoreUnavailable) else f"the knowledge store stopped answering: {exc}"
+        fail(f"{reason.rstrip('.')}. Run the same command again once the store is reachable: nothing is stored twice.")
     if as_json:
         print_json({"summary": report.summary(), "sources": [o.__dict__ for o in report.outcomes]})
     else:

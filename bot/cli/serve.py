@@ -32,9 +32,8 @@ def serve(
     from slack_sdk.errors import SlackApiError
 
     from bot.app import SlackConfigError, check_tokens, create_app
-    from bot.service import AgentPool, KeelService, StoreTurnLog
+    from bot.service import KeelService
     from bot.serving import HttpServer, socket_mode_handler
-    from bot.store.writer import LogWriter
     from graphs.llm import ModelConfigError
     from knowledge.settings import get_settings
 
@@ -46,7 +45,7 @@ def serve(
     workers = workers or min(4, os.cpu_count() or 1)
     try:
         check_tokens(settings, http=http)  # before loading any model: a missing token fails in a second
-        service = KeelService(AgentPool(settings), StoreTurnLog(LogWriter(settings.log_path)))
+        service = KeelService.from_settings(settings)  # thread locks shared with the worker processes
         if threads:
             service.warm_up()
         app = create_app(settings, http=http, service=service, workers=workers, processes=not threads)
@@ -104,4 +103,5 @@ def _interrupt(*_: object) -> None:
 
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    for noisy in ("slack_bolt", "httpx"):  # Bolt logs refused bodies; httpx every Chroma/LLM request
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -30,6 +30,11 @@ from knowledge.settings import Settings
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# Hand-over rows are written directly (their id and announcement must exist before the experts are told),
+# so a lock another process holds for a while (a prune, a migration, a SQLite tool left in a transaction)
+# is waited out for up to 30 s, as the checkpointer does, rather than losing a hand-over the asker was
+# already promised. These writes run on answer workers and after the ack, never on Slack's ack path.
+HANDOVER_BUSY_TIMEOUT_MS = 30_000
 
 
 class Handovers:
@@ -65,7 +70,7 @@ class Handovers:
     @contextmanager
     def db(self) -> Iterator[Any]:
         """A connection per use: listeners run on many threads and sqlite3 connections do not travel."""
-        db = open_db(self.settings.log_path)
+        db = open_db(self.settings.log_path, busy_timeout_ms=HANDOVER_BUSY_TIMEOUT_MS)
         try:
             yield db
         finally:

@@ -17,13 +17,16 @@ from typing import Any
 from bot.handover import blocks
 from bot.handover.desk import Handovers
 from bot.reply import post_notice
-from bot.store.db import utc_now
+from bot.store.db import utc_now, write_transaction
 from bot.store.handovers import due_for_backup, due_for_reminder, mark_backup_notified, mark_reminded, pending_handovers
 from graphs.policy import HandoverPolicy
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+# A hand-over younger than this may still be announcing on another process (an answer worker, another
+# instance): only older ones missing their announcement count as cut off by a crash.
+ANNOUNCE_GRACE = timedelta(minutes=2)
 
 
 def within_working_hours(now: datetime, policy: HandoverPolicy, tz: tzinfo | None = None) -> bool:
@@ -44,7 +47,7 @@ class HandoverMonitor:
     def tick(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """Do what is due at ``now``; returns (turn id, "reminded" | "backup" | "announced") for each action."""
         now = now or utc_now()
-        done = self._finish_cut_off_announcements()
+        done = self._finish_cut_off_announcements(now)
         policy = self.handovers.channel_policy(None).handover
         if not within_working_hours(now, policy, self.tz):
             return done
@@ -70,7 +73,7 @@ class HandoverMonitor:
 
     def _claim(self, handover_id: int, column: str, now: datetime, mark: Any) -> bool:
         """Mark first, post second: a reminder goes out at most once even if two monitors run."""
-        with self.handovers.db() as db:
+        with self.handovers.db() as db, write_transaction(db):  # check and mark under one write lock
             row = db.execute(f"SELECT {column} FROM handovers WHERE id = ?", [handover_id]).fetchone()
             if row is None or row[0]:
                 return False
@@ -83,11 +86,15 @@ class HandoverMonitor:
         except Exception:
             log.exception("could not post a hand-over reminder in %s", row["thread_id"])
 
-    def _finish_cut_off_announcements(self) -> list[tuple[str, str]]:
+    def _finish_cut_off_announcements(self, now: datetime) -> list[tuple[str, str]]:
         """Hand-overs whose announcement a crash cut off are announced now (re-arming after a restart)."""
         done = []
         with self.handovers.db() as db:
-            unannounced = [r for r in pending_handovers(db) if not r.get("announcement_ts")]
+            unannounced = [
+                r
+                for r in pending_handovers(db)
+                if not r.get("announcement_ts") and datetime.fromisoformat(r["created_at"]) <= now - ANNOUNCE_GRACE
+            ]
         for row in unannounced:
             if self.handovers.desk.status(row["turn_id"]) == "starting":
                 self.handovers.desk.resume_announcement(row["turn_id"])

@@ -7,6 +7,7 @@ import pytest
 
 from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
+from tests.known_secrets import LLM_API_KEY
 from tests.llm_stub import LLMStub, Reply
 
 LONG_ANSWER = (  # longer than one stream buffer, and every sentence from the source: the guard keeps it
@@ -20,7 +21,7 @@ LONG_ANSWER = (  # longer than one stream buffer, and every sentence from the so
 def llm(monkeypatch: pytest.MonkeyPatch, llm_stub: LLMStub) -> LLMStub:
     monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
     monkeypatch.setenv("KEEL_LLM_BASE_URL", llm_stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
     get_settings(fresh=True)
     return llm_stub
 

@@ -12,6 +12,7 @@ from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
 from knowledge.settings import get_settings
 from tests.knowledge.helpers import small_kb_folder
+from tests.known_secrets import LLM_API_KEY
 from tests.llm_stub.server import Reply
 
 ANSWER = "Parents receive 20 weeks of paid parental leave [1]."
@@ -28,7 +29,7 @@ def kb(tmp_path) -> KnowledgeBase:
 def llm_env(monkeypatch, llm_stub):
     monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
     monkeypatch.setenv("KEEL_LLM_BASE_URL", llm_stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", "sk-test-secret-key")
+    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
     monkeypatch.setenv("KEEL_LLM_TIMEOUT", "2")
     get_settings(fresh=True)
     return llm_stub
@@ -197,7 +198,7 @@ def test_complex_questions_go_to_the_strong_model(kb, llm_env, monkeypatch):
 def test_api_key_never_appears_in_the_result(kb, llm_env):
     llm_env.queue(Reply(status=500), Reply(status=500))
     result = agent_for(kb).ask("How long is parental leave?")
-    assert "sk-test-secret-key" not in str(result.to_json())
+    assert LLM_API_KEY not in str(result.to_json())
 
 
 # -- never silent ------------------------------------------------------------------------------------------

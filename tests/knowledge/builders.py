@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import struct
+import zipfile
+import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import docx
+import docx.document
 from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, StreamObject
 
 
 def pdf_bytes(
@@ -48,6 +53,33 @@ def pdf_bytes(
     return buffer.getvalue()
 
 
+def padded_pdf(pages: Sequence[tuple[str, bytes]]) -> bytes:
+    """A PDF whose pages each show one line, followed in its (deflated) content stream by ``padding``:
+    whitespace or drawing operators that inflate to megabytes from a few KB, as a PDF bomb's do."""
+    writer = PdfWriter()
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    for line, padding in pages:
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+        content = StreamObject()
+        content._data = zlib.compress(f"BT /F1 11 Tf 72 720 Td ({_pdf_string(line)}) Tj ET\n".encode() + padding)
+        content[NameObject("/Filter")] = NameObject("/FlateDecode")
+        page[NameObject("/Contents")] = writer._add_object(content)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def _pdf_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -73,3 +105,70 @@ def handbook_docx() -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def docx_bomb(unpacked_bytes: int = 2 * 1024**3) -> bytes:
+    """A valid .docx of ~2 MB whose word/document.xml inflates to ``unpacked_bytes`` (2 GiB) of spaces.
+
+    The zip is written by hand: deflating 2 GiB takes zlib ~12 s, but after a full flush the compressor
+    emits the same bytes for the same input, so one compressed 16 MiB block is repeated instead. The
+    central directory states the true sizes and CRC, as a real zip bomb's does.
+    """
+    parts = _docx_parts(docx.Document())
+    prefix = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + _DOCUMENT_OPEN
+    suffix = b"</w:t></w:r></w:p></w:body></w:document>"
+    block = b" " * (16 * 1024 * 1024)
+    blocks, rest = divmod(unpacked_bytes - len(prefix) - len(suffix), len(block))
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate, as zip stores it
+    head = compressor.compress(prefix + b" " * rest) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.compress(suffix) + compressor.flush()
+    crc = zlib.crc32(prefix + b" " * rest)
+    for _ in range(blocks):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(suffix, crc)
+    bomb = _ZipMember("word/document.xml", head + repeated * blocks + tail, crc, unpacked_bytes)
+    members = [bomb if name == "word/document.xml" else _ZipMember.deflated(name, data) for name, data in parts]
+    return _zip(members)
+
+
+_DOCUMENT_OPEN = (
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
+)
+
+
+def _docx_parts(document: docx.document.Document) -> list[tuple[str, bytes]]:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return [(info.filename, archive.read(info)) for info in archive.infolist()]
+
+
+@dataclass(frozen=True)
+class _ZipMember:
+    name: str
+    compressed: bytes
+    crc: int
+    size: int
+
+    @classmethod
+    def deflated(cls, name: str, data: bytes) -> _ZipMember:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return cls(name, compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data))
+
+
+def _zip(members: Sequence[_ZipMember]) -> bytes:
+    """A zip archive of deflated members (no zip64: every size fits in 32 bits)."""
+    out = io.BytesIO()
+    directory = []
+    for member in members:
+        name = member.name.encode()
+        fields = (20, 0, zipfile.ZIP_DEFLATED, 0, 0x21, member.crc, len(member.compressed), member.size, len(name))
+        offset = out.tell()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + name + member.compressed)
+        directory.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, 0, offset) + name)
+    start = out.tell()
+    out.write(b"".join(directory))
+    size = out.tell() - start
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), size, start, 0))
+    return out.getvalue()

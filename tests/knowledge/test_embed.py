@@ -48,3 +48,10 @@ def test_a_tampered_model_file_is_refused(monkeypatch):
 def test_unknown_embedder_spec_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown embedder 'nope:x'"):
         make_embedder("nope:x")
+
+
+def test_a_lone_surrogate_is_embedded_not_fatal():
+    from knowledge.embed import default_embedder
+
+    vectors = default_embedder().embed(["vacation \ud800 days", "vacation ? days"])
+    assert float(vectors[0] @ vectors[1]) > 0.999

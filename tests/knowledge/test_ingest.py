@@ -1,7 +1,9 @@
 from pathlib import Path
 
 from knowledge.base import KnowledgeBase
+from knowledge.chunking import chunk_document
 from knowledge.keyword import KeywordIndex
+from knowledge.loaders import load
 from knowledge.settings import get_settings
 from tests.knowledge.helpers import EXPENSES, LEAVE, small_kb_folder, write_docs
 
@@ -110,3 +112,23 @@ def test_ingest_and_search_need_no_network(tmp_path, no_network):
     assert kb.ingest([str(small_kb_folder(tmp_path))]).ok
     assert sources_of(kb.search("VPN client", k=1)) == ["vpn.md"]
     assert no_network == []
+
+
+def test_a_rerun_cleans_up_after_a_crash_between_writing_and_deleting(tmp_path):
+    """Chunks of the old and the new version side by side (the first run died before deleting the old
+    ones): the source is not taken as unchanged, and the rerun leaves only the new version."""
+    folder = write_docs(tmp_path / "kb", leave=LEAVE)
+    kb = KnowledgeBase()
+    assert kb.ingest([str(folder)]).ok
+    leave = str(folder / "leave.md")
+    old_ids = set(kb.store.ids_for_source(leave))
+    write_docs(folder, leave=LEAVE.replace("15 vacation days", "18 vacation days"))
+    new_chunks = [c for d in load(leave) for c in chunk_document(d, "general")]
+    kb.add_chunks(new_chunks)  # the crashed run: new chunks written, old ones still there
+    assert kb.store.sources()[leave].content_hash == ""  # two versions: not up to date
+
+    report = kb.ingest([str(folder)])
+    assert report.count("updated") == 1
+    ids = set(kb.store.ids_for_source(leave))
+    assert ids == {c.chunk_id for c in new_chunks} and not ids & old_ids
+    assert "18 vacation days" in kb.search("How many vacation days do contractors get?", k=1)[0].text

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
+from knowledge import converters
 from knowledge.loaders import SUPPORTED_SUFFIXES, LoadError, discover, load
-from tests.knowledge.builders import handbook_docx, pdf_bytes
+from tests.knowledge.builders import docx_bomb, handbook_docx, padded_pdf, pdf_bytes
 
 
 def load_one(path: Path) -> object:
@@ -165,6 +168,31 @@ def test_a_truncated_pdf_is_corrupt(tmp_path):
     assert load_error(path).reason.startswith("corrupt PDF")
 
 
+MB = 1024 * 1024
+
+
+def test_pdf_pages_that_inflate_too_far_are_skipped_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "bloated.pdf"
+    spaces = b" " * (11 * MB)  # past the 10 MB a page's content may inflate to
+    operators = b"0 0 m " * 50_000 * 5  # 750,000 tokens: past the 200,000 a page may hold
+    path.write_bytes(padded_pdf([("Whitespace bomb", spaces), ("Operator bomb", operators), ("Real text.", b"")]))
+    assert path.stat().st_size < 100_000
+    assert load_one(path).text == "Real text."
+
+
+def test_a_pdf_whose_pages_inflate_past_the_budget_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(converters, "PDF_MAX_CONTENT_BYTES", 3 * MB)  # 30 MB in production: same path, faster
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(padded_pdf([(f"Page {n}", b" " * MB) for n in range(4)]))
+    assert load_error(path).reason == "PDF content inflates to over 3 MB (a PDF bomb?)"
+
+
+def test_a_pdf_of_mostly_unreadable_pages_is_corrupt(tmp_path):
+    path = tmp_path / "broken-pages.pdf"
+    path.write_bytes(padded_pdf([(f"Page {n}", b" " * (11 * MB)) for n in range(6)] + [("Readable.", b"")]))
+    assert load_error(path).reason == "corrupt PDF: more than 5 pages cannot be read"
+
+
 # --- DOCX --------------------------------------------------------------------------------------------
 
 
@@ -200,6 +228,19 @@ def test_a_damaged_docx_is_corrupt(tmp_path, content):
     path = tmp_path / "damaged.docx"
     path.write_bytes(content)
     assert load_error(path).reason.startswith("corrupt DOCX: ")
+
+
+def test_a_docx_zip_bomb_is_refused_without_inflating_it(tmp_path):
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(docx_bomb())  # 2 MB on disk, 2 GiB of XML once inflated
+    tracemalloc.start()
+    try:
+        reason = load_error(path).reason
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert re.fullmatch(r"DOCX unpacks to 2,04\d MB, over the 100 MB limit \(a zip bomb\?\)", reason)
+    assert peak < 20 * 1024 * 1024  # the file itself and the zip directory, nothing inflated
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
@@ -249,6 +290,12 @@ def test_binary_data_with_a_text_extension_is_not_text(tmp_path, content):
     path = tmp_path / "picture.md"
     path.write_bytes(content)
     assert load_error(path).reason == "not a text file"
+
+
+def test_utf8_with_a_broken_sequence_keeps_its_accents(tmp_path):
+    path = tmp_path / "menu.md"
+    path.write_bytes("# Menu\n\nCafé crème costs 3 €. ".encode() + b"Cr\xc3" + " brûlée too.".encode())
+    assert load_one(path).text == "# Menu\n\nCafé crème costs 3 €. Cr\ufffd brûlée too."
 
 
 def test_files_over_50_mb_are_refused_before_reading(tmp_path):

@@ -12,10 +12,12 @@ import pytest
 from langchain.chat_models import init_chat_model
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 
+from tests.known_secrets import LLM_API_KEY
+
 from .server import DEFAULT_TEXT, LLMStub, Reply
 from .wire import EMBEDDING_DIMENSION, hashed_unit_vector
 
-API_KEY = "sk-test-do-not-leak"
+API_KEY = LLM_API_KEY
 QUESTION = [("system", "Answer from the sources."), ("user", "How many vacation days do I get?")]
 
 

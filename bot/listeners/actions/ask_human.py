@@ -31,7 +31,12 @@ def request_person(keel: Any, click: Click, client: WebClient, reason: str) -> N
     """Start a hand-over for the clicked answer's turn (the turn id is the button's value)."""
     turn_id = click.value
     if not keel.ledger.claim([f"ask_human:{turn_id}"]):  # a double click, or a second person clicking
-        client.chat_postEphemeral(channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=ALREADY_ASKED)
+        try:  # an error escaping a listener after ack() makes Bolt answer Slack 404, 3 seconds late
+            client.chat_postEphemeral(
+                channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=ALREADY_ASKED
+            )
+        except Exception:
+            log.warning("could not tell %s that a person was asked already", click.user, exc_info=True)
         return
     try:
         keel.handovers.start_for_turn(

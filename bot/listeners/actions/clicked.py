@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.mrkdwn import valid_unicode
+
 
 @dataclass(frozen=True)
 class Click:
@@ -19,4 +21,4 @@ def clicked(body: dict[str, Any], action: dict[str, Any]) -> Click:
     message = body.get("message") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
     thread_ts = container.get("thread_ts") or message.get("thread_ts") or container.get("message_ts")
-    return Click(body["user"]["id"], channel, thread_ts, str(action.get("value") or ""))
+    return Click(body["user"]["id"], channel, thread_ts, valid_unicode(str(action.get("value") or "")))

@@ -33,7 +33,7 @@ def handle_mark_resolved(
     ack()
     handovers = context["keel"].handovers
     click = clicked(body, action)
-    if not handovers.is_expert(click.user, click.channel):
+    if not (handovers.is_expert(click.user, click.channel) or _is_admin(context["keel"], client, click)):
         _tell(client, click, EXPERTS_ONLY)
     elif not handovers.resolve(click.value, by=click.user, kind="button"):
         _tell(client, click, ALREADY_RESOLVED)
@@ -55,7 +55,7 @@ def handle_add_to_knowledge(
     row = handovers.get(click.value)
     if row is None or row["status"] != "resolved":
         return
-    if not (handovers.is_admin(click.user, click.channel) or click.user == row["resolved_by"]):
+    if not (click.user == row["resolved_by"] or _is_admin(context["keel"], client, click)):
         _tell(client, click, LEARN_REFUSED)
         return
     if row.get("learned_source"):
@@ -78,7 +78,7 @@ def handle_remove_from_knowledge(
 ) -> None:
     ack()
     handovers, click = context["keel"].handovers, clicked(body, action)
-    if not handovers.is_admin(click.user, click.channel):
+    if not _is_admin(context["keel"], client, click):
         _tell(client, click, REMOVE_REFUSED)
         return
     row = handovers.get(click.value)
@@ -89,6 +89,14 @@ def handle_remove_from_knowledge(
         db["handovers"].update(row["id"], {"learned_source": None})
     _redraw(client, body, {**row, "learned_source": None}, learned=False)
     _tell(client, click, REMOVED)
+
+
+def _is_admin(keel: Any, client: WebClient, click: Click) -> bool:
+    """The channel policy's admins, or Keel's admins as for ``/keel`` (the policy's, and the workspace's
+    admins and owners): one definition, so a workspace admin is not an admin for some buttons only."""
+    if keel.handovers.is_admin(click.user, click.channel):
+        return True
+    return keel.admin is not None and keel.admin.access.is_admin(client, click.user)
 
 
 def _redraw(client: WebClient, body: dict[str, Any], row: dict[str, Any], *, learned: bool) -> None:

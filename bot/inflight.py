@@ -1,0 +1,181 @@
+"""Questions in flight: taken from Slack and not answered yet, so that a restart can tell their askers.
+
+A process killed while answering (a deploy, an out-of-memory kill, a crash) loses the answer it was
+writing, and Slack will not send the question again: the delivery was acked and claimed (bot.dedupe).
+Each accepted question is therefore recorded in Keel's Slack state file until its reply is out. When Keel
+starts, the questions left behind by a process that is gone are answered with a short "please ask again"
+in their thread, their 👀 is taken down, and a turn is logged for each with the reason: never silence.
+When only an answer worker process dies, its asker is told the same at once.
+
+Only where the question was asked is kept (channel, thread, message, asker), never its text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.answering import Asked
+from bot.dedupe import StateDB
+from bot.progress import AssistantStatus, Reaction
+from bot.reply import post_notice
+from bot.service import TurnLog
+from bot.threads import KnownThreads
+from graphs.result import TurnResult
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED = (
+    "Sorry, I was restarted while I was answering this, so my answer was lost. Please ask your question again."
+)
+INTERRUPTED_REASON = "interrupted: Keel stopped while answering (a restart, or a crashed answer worker)"
+_PROCESS = uuid.uuid4().hex  # this process's incarnation: a restarted Keel may get the same pid again
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """A question whose answer was lost, and where to say so."""
+
+    channel: str
+    thread_ts: str
+    message_ts: str
+    user: str
+    in_assistant_thread: bool
+
+    @classmethod
+    def of(cls, asked: Asked) -> Interrupted:
+        q = asked.question
+        return cls(q.channel, q.thread_ts, asked.message_ts, q.user, asked.in_assistant_thread)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{_PROCESS}"
+
+
+def _is_gone(owner: str) -> bool:
+    """True if the process that recorded a question no longer runs (on this host; other hosts tell their own)."""
+    host, pid, incarnation = owner.rsplit(":", 2)
+    if host != socket.gethostname():
+        return False
+    if int(pid) == os.getpid():
+        return incarnation != _PROCESS
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's process now has that pid
+        return True
+    return False
+
+
+class InFlight:
+    """The ``in_flight`` table of the state file: one row per question accepted and not yet answered."""
+
+    def __init__(self, db: StateDB) -> None:
+        self._conn, self._lock = db.conn, db.lock
+        with self._lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS in_flight ("
+                "channel TEXT NOT NULL, message_ts TEXT NOT NULL, thread_ts TEXT NOT NULL, user TEXT NOT NULL, "
+                "assistant INTEGER NOT NULL, owner TEXT NOT NULL, started_at REAL NOT NULL, "
+                "PRIMARY KEY (channel, message_ts))"
+            )
+
+    def started(self, asked: Asked) -> None:
+        q = asked.question
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO in_flight VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    q.channel,
+                    asked.message_ts,
+                    q.thread_ts,
+                    q.user,
+                    int(asked.in_assistant_thread),
+                    _owner(),
+                    time.time(),
+                ],
+            )
+
+    def finished(self, asked: Asked) -> None:
+        with self._lock:
+            self._conn.execute(
+                "DELETE FROM in_flight WHERE channel = ? AND message_ts = ?", [asked.question.channel, asked.message_ts]
+            )
+
+    def track(self, asked: Asked, answering: Future[None], on_lost: Callable[[Interrupted], None]) -> None:
+        """Forget the question once its worker is done. A worker that died (the future failed: the reply was
+        never posted) calls ``on_lost`` first; a question cancelled at shutdown stays for the next start."""
+
+        def done(future: Future[None]) -> None:
+            if future.cancelled():
+                return
+            if future.exception() is not None:
+                log.error("the worker answering in %s died: %r", asked.question.thread_id, future.exception())
+                on_lost(Interrupted.of(asked))
+            self.finished(asked)
+
+        answering.add_done_callback(done)
+
+    def take_interrupted(self) -> list[Interrupted]:
+        """Remove and return the questions of processes that are gone (in one transaction, so two Keel
+        processes starting together do not both tell the same asker)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._conn.execute(
+                    "SELECT channel, thread_ts, message_ts, user, assistant, owner FROM in_flight ORDER BY started_at"
+                ).fetchall()
+                orphans = [r for r in rows if _is_gone(r[5])]
+                self._conn.executemany(
+                    "DELETE FROM in_flight WHERE channel = ? AND message_ts = ?", [(r[0], r[2]) for r in orphans]
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return [Interrupted(r[0], r[1], r[2], r[3], bool(r[4])) for r in orphans]
+
+
+def tell_interrupted(
+    in_flight: InFlight, client: WebClient, turn_log: TurnLog, threads: KnownThreads
+) -> list[Interrupted]:
+    """At start-up: tell the askers whose answers a gone process lost (see :func:`tell_lost`)."""
+    interrupted = in_flight.take_interrupted()
+    for q in interrupted:
+        tell_lost(q, client, turn_log, threads)
+    return interrupted
+
+
+def tell_lost(q: Interrupted, client: WebClient, turn_log: TurnLog, threads: KnownThreads) -> None:
+    """Ask the asker to ask again (in the thread, without a mention, is answered), take the progress sign
+    down and log the turn with the reason."""
+    log.warning("the answer in %s/%s was lost (restart or crash); telling the asker", q.channel, q.thread_ts)
+    try:
+        post_notice(client, q.channel, q.thread_ts, INTERRUPTED)
+        threads.remember(q.channel, q.thread_ts)
+    except Exception:
+        log.exception("could not tell the asker in %s/%s to ask again", q.channel, q.thread_ts)
+    progress = AssistantStatus(client, q.channel, q.thread_ts) if q.in_assistant_thread else None
+    progress = progress or Reaction(client, q.channel, q.message_ts)
+    progress.shown = True
+    progress.stop()
+    result = TurnResult(
+        decision="handed_over",  # as for any turn Keel could not answer (bot.service.failed_turn)
+        answer=INTERRUPTED,
+        reasons=[INTERRUPTED_REASON],
+        route="error",
+        thread_id=f"slack:{q.channel}:{q.thread_ts}",
+    )
+    try:
+        turn_log.record_turn(result, channel=q.channel, user=q.user, thread_ts=q.thread_ts)
+    except Exception:
+        log.exception("could not log the interrupted turn in %s/%s", q.channel, q.thread_ts)
