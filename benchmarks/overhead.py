@@ -47,6 +47,7 @@ def measure(
         kb = KnowledgeBase(settings)
         fill_knowledge(kb, clapnq, vectors, sentences, size)
         agent = Agent.from_settings(settings, kb=kb)
+        default_embedder().forget_recent()  # the previous size asked the same questions
         db = open_db(settings.log_path)
         for q in questions[:WARM_UP]:
             record_turn(db, agent.ask(q), channel="CBENCH", user="UBENCH")
