@@ -176,7 +176,7 @@ def draft(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
 @timed("check_output")
 def check_output(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     draft_ = state["draft"]
-    sources = [{"n": n, "text": h["text"], "source": h["source"]} for n, h in enumerate(state["hits"], start=1)]
+    sources = _numbered_sources(state["hits"], draft_.get("citations", []))
     report = runtime.context.check_output(
         draft_["answer"], sources, question=state["standalone"], channel=state.get("channel")
     )
@@ -194,6 +194,16 @@ def check_output(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     if report.get("user_message"):
         update["reasons"] = [*state.get("reasons", []), report["user_message"]]
     return update
+
+
+def _numbered_sources(hits: list[dict[str, Any]], citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sources as the draft numbers them: an LLM's draft cites the prompt's numbering (hit order), the
+    extractive answer numbers citations in order of first use. Each citation says which chunk its number
+    stands for, so ``[n]`` is checked against the passage it really quotes."""
+    by_number = {n: h for n, h in enumerate(hits, start=1)}
+    by_chunk = {h["chunk_id"]: h for h in hits}
+    by_number.update({c["n"]: by_chunk[c["chunk_id"]] for c in citations if c.get("chunk_id") in by_chunk})
+    return [{"n": n, "text": h["text"], "source": h["source"]} for n, h in sorted(by_number.items())]
 
 
 def deliver(state: State) -> dict[str, Any]:

@@ -85,3 +85,15 @@ def test_extractive_answers_pass_the_citation_check_unchanged(kb):
     assert result.decision == "answered" and "15" in result.answer
     assert "] [" not in result.answer and "]. [" not in result.answer  # no citation added twice
     assert all(v.passed for v in result.verdicts if v.check == "citations")
+
+
+def test_an_extractive_answer_quoting_the_second_passage_first_passes_the_grounding_check(sample_kb):
+    """The extractive answer numbers its citations in order of use, not in retrieval order: [1] may be the
+    second passage retrieved. The grounding check must read [1] as that passage (it once read hit 1 and
+    handed such answers over as "not supported by their sources")."""
+    question = "Who do I contact at the IT helpdesk?"
+    hits = sample_kb.search(question, k=5)
+    result = Agent.from_settings(sample_kb.settings, kb=sample_kb).ask(question)
+    assert result.decision == "answered", result.reasons
+    assert result.citations[0].chunk_id != hits[0].chunk_id  # the case: [1] is not the first hit
+    assert all(v.passed for v in result.verdicts if v.check == "grounded")
