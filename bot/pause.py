@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.dedupe import StateDB
+from bot.handover.desk import Handovers
 from bot.reply import post_notice
 from bot.service import KeelService, Question
 from graphs.result import TurnResult
@@ -62,8 +63,20 @@ class PauseSwitch:
         return changed
 
 
-def hand_over_paused(service: KeelService, client: WebClient, question: Question) -> None:
-    """Keel is paused: log the turn as handed over, open a pending hand-over and say so in the thread."""
+PAUSED_REASON = "I'm paused by the team that runs me, so I'm not answering questions right now"
+
+
+def hand_over_paused(
+    service: KeelService,
+    client: WebClient,
+    question: Question,
+    *,
+    handovers: Handovers | None = None,
+    question_ts: str | None = None,
+) -> None:
+    """Keel is paused: log the turn as handed over and bring people in through the hand-over desk (one
+    announcement in the thread naming the experts, 🆘, "Mark resolved", reminders), as for any hand-over.
+    Without a desk (or if it fails) a pending hand-over is opened and a plain notice posted instead."""
     result = TurnResult(
         decision="handed_over",
         answer=PAUSED_NOTICE.format(experts=""),
@@ -72,13 +85,33 @@ def hand_over_paused(service: KeelService, client: WebClient, question: Question
         question="",  # not through the input guard: the raw text may hold PII, so it is not logged
         thread_id=question.thread_id,
     )
+    turn_id = None
     try:
         turn_id = service.turn_log.record_turn(
             result, channel=question.channel, user=question.user, thread_ts=question.thread_ts
         )
-        service.request_human(turn_id, question.user, question.channel, question.thread_ts)
     except Exception:  # the asker still hears back
         log.exception("could not log the question handed over while paused")
+    if handovers is not None and turn_id is not None:
+        try:
+            handovers.start(
+                turn_id=turn_id,
+                channel=question.channel,
+                thread_ts=question.thread_ts,
+                asker=question.user,
+                question="",  # the question is right above in the thread; its raw text was not guarded
+                reason=PAUSED_REASON,
+                question_ts=question_ts,
+                thread_id=question.thread_id,
+            )
+            return
+        except Exception:
+            log.exception("the hand-over desk could not take the question asked while paused")
+    try:
+        if turn_id is not None:
+            service.request_human(turn_id, question.user, question.channel, question.thread_ts)
+    except Exception:
+        log.exception("could not open a hand-over for the question asked while paused")
     experts = service.channel_policy(question.channel).experts
     named = " (" + ", ".join(_mention(e) for e in experts) + ")" if experts else ""
     post_notice(client, question.channel, question.thread_ts, PAUSED_NOTICE.format(experts=named))

@@ -88,7 +88,7 @@ class KeelRuntime:
             return True
         question = Question(text=text, user=event["user"], channel=channel, thread_ts=thread_ts)
         if self.admin is not None and self.admin.pause.paused:  # the kill switch: people answer instead
-            hand_over_paused(self.service, client, question)
+            hand_over_paused(self.service, client, question, handovers=self.handovers, question_ts=ts)
             return True
         asked = Asked(question, ts, body.get("team_id") or event.get("team"), in_assistant_thread)
         if self.in_flight is None:
