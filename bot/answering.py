@@ -23,6 +23,7 @@ import threading
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Protocol
 
 from slack_sdk import WebClient
 
@@ -30,7 +31,7 @@ from bot.client import make_web_client
 from bot.dedupe import StateDB, state_path
 from bot.handover.desk import Handovers
 from bot.progress import AssistantStatus, Progress, Reaction
-from bot.reply import ReplyStream, post_message, post_notice, reply_message
+from bot.reply import ReplyStream, post_message, post_notice, replace_draft, reply_message
 from bot.service import COULD_NOT_ANSWER, Answer, KeelService, Question
 from bot.threads import KnownThreads
 from bot.workers import TrackedExecutor, TrackedProcessPool
@@ -67,12 +68,15 @@ class Answering:
         self.threads = threads
         self.pool = TrackedExecutor(workers, "keel-answer")
         self.handovers: Handovers | None = None  # set by create_app once the Slack client exists
+        self.drafts: DraftLedger | None = None  # set by KeelRuntime (its in-flight ledger)
 
     def accept(self, asked: Asked, client: WebClient) -> Future[None]:
         """Show progress now, answer on a worker; returns the worker's future."""
         progress = progress_for(asked, client)
         progress.start()
-        return self.pool.submit(answer_in_thread, asked, client, self.service, self.threads, progress, self.handovers)
+        return self.pool.submit(
+            answer_in_thread, asked, client, self.service, self.threads, progress, self.handovers, self.drafts
+        )
 
     def close(self, wait: bool = True) -> None:
         """Stop taking questions; with ``wait``, finish the ones already accepted."""
@@ -123,11 +127,14 @@ def answer_in_thread(
     threads: KnownThreads,
     progress: Progress,
     handovers: Handovers | None = None,
+    drafts: DraftLedger | None = None,
 ) -> None:
     """Run the service and put its answer in the question's thread, streaming if the model streams;
-    a turn the graph handed over then brings the channel's experts into the thread."""
+    a turn the graph handed over then brings the channel's experts into the thread. A streamed draft's
+    message is noted in ``drafts`` at once, so that a restart can replace it if this process dies."""
     q = asked.question
     stream: ReplyStream | None = None
+    noted = False
     try:
         answer: Answer | None = None
         for event in service.stream(q):
@@ -136,6 +143,8 @@ def answer_in_thread(
             else:
                 stream = stream or ReplyStream(client, q.channel, q.thread_ts, asked.team_id, q.user)
                 stream.append(event.text)
+                if drafts is not None and not noted and stream.ts is not None:
+                    noted = _note_draft(drafts, asked, stream.ts)
         assert answer is not None, "the service ends every stream with an Answer"
         posted = stream.finish(answer) if stream is not None else None
         if posted is None:
@@ -154,6 +163,20 @@ def answer_in_thread(
     else:
         progress.stop()
     threads.remember(q.channel, q.thread_ts)
+
+
+class DraftLedger(Protocol):
+    """Where a streamed draft's message is noted (bot.inflight.InFlight)."""
+
+    def drafting(self, asked: Asked, draft_ts: str) -> None: ...
+
+
+def _note_draft(drafts: DraftLedger, asked: Asked, draft_ts: str) -> bool:
+    try:
+        drafts.drafting(asked, draft_ts)
+    except Exception:  # best effort: the answer goes on
+        log.warning("could not note the draft of %s", asked.question.thread_id, exc_info=True)
+    return True
 
 
 def _hand_over(handovers: Handovers, asked: Asked, answer: Answer) -> None:
@@ -180,13 +203,9 @@ def _apologise(client: WebClient, q: Question, stream: ReplyStream | None) -> bo
     checked it, so it must not stay in the thread."""
     try:
         if stream is not None and stream.ts is not None:
-            try:
-                client.chat_update(channel=q.channel, ts=stream.ts, text=COULD_NOT_ANSWER)
-                return True
-            except Exception:
-                log.warning("could not replace the unchecked draft in %s; deleting it", q.thread_id, exc_info=True)
-                client.chat_delete(channel=q.channel, ts=stream.ts)
-        post_notice(client, q.channel, q.thread_ts, COULD_NOT_ANSWER)
+            replace_draft(client, q.channel, q.thread_ts, stream.ts, COULD_NOT_ANSWER)
+        else:
+            post_notice(client, q.channel, q.thread_ts, COULD_NOT_ANSWER)
         return True
     except Exception:
         log.exception("could not tell the asker in %s that answering failed", q.thread_id)
@@ -200,6 +219,7 @@ class _Worker:
     service: KeelService
     threads: KnownThreads
     handovers: Handovers | None = None
+    drafts: DraftLedger | None = None
 
 
 _worker: _Worker | None = None
@@ -220,7 +240,9 @@ def _start_worker(settings: Settings, log_level: int) -> None:
     handovers = Handovers(
         settings, client, service.channel_policy, checkpointer=getattr(service.answerer_for, "checkpointer", None)
     )
-    _worker = _Worker(client, service, KnownThreads(state), handovers)
+    from bot.inflight import InFlight  # here: bot.inflight imports this module
+
+    _worker = _Worker(client, service, KnownThreads(state), handovers, InFlight(state))
     # Worker processes end without running atexit handlers; Finalize runs: the log is flushed first.
     Finalize(_worker, service.close, exitpriority=20)
     Finalize(_worker, state.close, exitpriority=10)
@@ -230,4 +252,6 @@ def _answer_in_worker(asked: Asked, progress_shown: bool) -> None:
     assert _worker is not None, "the worker process was not initialised"
     progress = progress_for(asked, _worker.client)
     progress.shown = progress_shown
-    answer_in_thread(asked, _worker.client, _worker.service, _worker.threads, progress, _worker.handovers)
+    answer_in_thread(
+        asked, _worker.client, _worker.service, _worker.threads, progress, _worker.handovers, _worker.drafts
+    )

@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from bot.answering import Asked
 from bot.dedupe import StateDB
 from bot.progress import AssistantStatus, Reaction
-from bot.reply import post_notice
+from bot.reply import post_notice, replace_draft
 from bot.service import TurnLog
 from bot.threads import KnownThreads
 from graphs.result import TurnResult
@@ -49,11 +49,12 @@ class Interrupted:
     message_ts: str
     user: str
     in_assistant_thread: bool
+    draft_ts: str | None = None  # a half-streamed draft the dead process left in the thread
 
     @classmethod
-    def of(cls, asked: Asked) -> Interrupted:
+    def of(cls, asked: Asked, draft_ts: str | None = None) -> Interrupted:
         q = asked.question
-        return cls(q.channel, q.thread_ts, asked.message_ts, q.user, asked.in_assistant_thread)
+        return cls(q.channel, q.thread_ts, asked.message_ts, q.user, asked.in_assistant_thread, draft_ts)
 
 
 def _owner() -> str:
@@ -88,12 +89,16 @@ class InFlight:
                 "assistant INTEGER NOT NULL, owner TEXT NOT NULL, started_at REAL NOT NULL, "
                 "PRIMARY KEY (channel, message_ts))"
             )
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(in_flight)")}
+            if "draft_ts" not in columns:  # a state file from before drafts were noted
+                self._conn.execute("ALTER TABLE in_flight ADD COLUMN draft_ts TEXT")
 
     def started(self, asked: Asked) -> None:
         q = asked.question
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO in_flight VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO in_flight "
+                "(channel, message_ts, thread_ts, user, assistant, owner, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     q.channel,
                     asked.message_ts,
@@ -104,6 +109,23 @@ class InFlight:
                     time.time(),
                 ],
             )
+
+    def drafting(self, asked: Asked, draft_ts: str) -> None:
+        """The answer is being streamed into ``draft_ts``: if the process dies now, that unchecked draft is
+        what a restart replaces with the "please ask again" message."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE in_flight SET draft_ts = ? WHERE channel = ? AND message_ts = ?",
+                [draft_ts, asked.question.channel, asked.message_ts],
+            )
+
+    def draft_of(self, asked: Asked) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT draft_ts FROM in_flight WHERE channel = ? AND message_ts = ?",
+                [asked.question.channel, asked.message_ts],
+            ).fetchone()
+        return row[0] if row else None
 
     def finished(self, asked: Asked) -> None:
         with self._lock:
@@ -120,7 +142,7 @@ class InFlight:
                 return
             if future.exception() is not None:
                 log.error("the worker answering in %s died: %r", asked.question.thread_id, future.exception())
-                on_lost(Interrupted.of(asked))
+                on_lost(Interrupted.of(asked, self.draft_of(asked)))
             self.finished(asked)
 
         answering.add_done_callback(done)
@@ -132,7 +154,8 @@ class InFlight:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 rows = self._conn.execute(
-                    "SELECT channel, thread_ts, message_ts, user, assistant, owner FROM in_flight ORDER BY started_at"
+                    "SELECT channel, thread_ts, message_ts, user, assistant, owner, draft_ts FROM in_flight "
+                    "ORDER BY started_at"
                 ).fetchall()
                 orphans = [r for r in rows if _is_gone(r[5])]
                 self._conn.executemany(
@@ -142,7 +165,7 @@ class InFlight:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-        return [Interrupted(r[0], r[1], r[2], r[3], bool(r[4])) for r in orphans]
+        return [Interrupted(r[0], r[1], r[2], r[3], bool(r[4]), r[6]) for r in orphans]
 
 
 def tell_interrupted(
@@ -160,7 +183,10 @@ def tell_lost(q: Interrupted, client: WebClient, turn_log: TurnLog, threads: Kno
     down and log the turn with the reason."""
     log.warning("the answer in %s/%s was lost (restart or crash); telling the asker", q.channel, q.thread_ts)
     try:
-        post_notice(client, q.channel, q.thread_ts, INTERRUPTED)
+        if q.draft_ts:  # the dead process was streaming an unchecked draft: it makes way for the notice
+            replace_draft(client, q.channel, q.thread_ts, q.draft_ts, INTERRUPTED)
+        else:
+            post_notice(client, q.channel, q.thread_ts, INTERRUPTED)
         threads.remember(q.channel, q.thread_ts)
     except Exception:
         log.exception("could not tell the asker in %s/%s to ask again", q.channel, q.thread_ts)

@@ -40,6 +40,18 @@ def post_notice(client: WebClient, channel: str, thread_ts: str, text: str) -> s
     return post_message(client, channel, thread_ts, notice_message(text))
 
 
+def replace_draft(client: WebClient, channel: str, thread_ts: str, draft_ts: str, text: str) -> None:
+    """Put ``text`` where a half-streamed, unchecked draft was. A draft Slack will not let Keel replace is
+    deleted and ``text`` posted instead: the draft was never checked by the output guard, so it must go."""
+    try:
+        client.chat_update(channel=channel, ts=draft_ts, text=text, blocks=[])
+        return
+    except Exception:
+        log.warning("could not replace the unchecked draft %s in %s; deleting it", draft_ts, channel, exc_info=True)
+    client.chat_delete(channel=channel, ts=draft_ts)
+    post_notice(client, channel, thread_ts, text)
+
+
 def reply_message(answer: Answer) -> Message:
     """A failed turn gets a plain notice (nothing to rate); every other turn the full answer message."""
     if answer.failed:

@@ -65,7 +65,10 @@ class KeelRuntime:
         threads = KnownThreads(state)
         answering = ProcessAnswering(settings, workers) if processes else Answering(service, threads, workers)
         admin = AdminDesk.create(settings, service, state)
-        return cls(service, answering, EventLedger(state), threads, state, admin=admin, in_flight=InFlight(state))
+        in_flight = InFlight(state)
+        if isinstance(answering, Answering):  # worker processes note their drafts in their own InFlight
+            answering.drafts = in_flight
+        return cls(service, answering, EventLedger(state), threads, state, admin=admin, in_flight=in_flight)
 
     def take(
         self,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering import Asked
+from bot.inflight import INTERRUPTED, InFlight, Interrupted, tell_lost
 from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
 from tests.known_secrets import LLM_API_KEY
@@ -101,3 +103,39 @@ def test_without_an_llm_the_answer_is_posted_as_one_message(keel: Running) -> No
     thread = ask(keel)
     assert keel.emulator.calls("chat.startStream") == []
     assert len(keel.replies(HELP, thread)) == 1
+
+
+class RecordingLedger:
+    """Keel's own in-flight ledger, with a record of the drafts the answer noted in it."""
+
+    def __init__(self, real: InFlight) -> None:
+        self.real = real
+        self.noted: list[tuple[str, str, str | None]] = []
+
+    def drafting(self, asked: Asked, draft_ts: str) -> None:
+        self.real.drafting(asked, draft_ts)
+        self.noted.append((asked.question.thread_ts, draft_ts, self.real.draft_of(asked)))
+
+
+def test_a_streamed_draft_is_noted_in_flight_so_a_restart_can_replace_it(llm: LLMStub, start_keel) -> None:
+    llm.queue(Reply(text=LONG_ANSWER))
+    keel = start_keel()
+    assert keel.keel.answering.drafts is keel.keel.in_flight  # answers note their drafts in the ledger
+    ledger = RecordingLedger(keel.keel.in_flight)
+    keel.keel.answering.drafts = ledger
+    thread = ask(keel)
+    (reply,) = keel.replies(HELP, thread)
+    # noted once, while streaming: the message streamed into, and stored where a restart will look
+    assert ledger.noted == [(thread, reply["ts"], reply["ts"])]
+
+
+def test_after_a_crash_mid_stream_the_unchecked_draft_becomes_the_please_ask_again_message(keel: Running) -> None:
+    mention = keel.emulator.payloads.event_app_mention("How long is parental leave?", ALICE, HELP)
+    thread = mention["event"]["ts"]
+    keel.emulator.add_message(HELP, "How long is parental leave?", user=ALICE, ts=thread)
+    client = keel.app.client
+    draft = client.chat_postMessage(channel=HELP, thread_ts=thread, text="Parents receive 20 we")["ts"]
+    lost = Interrupted(HELP, thread, thread, ALICE, False, draft_ts=draft)
+    tell_lost(lost, client, keel.keel.service.turn_log, keel.keel.threads)
+    (reply,) = keel.replies(HELP, thread)
+    assert reply["ts"] == draft and reply["text"] == INTERRUPTED  # the partial, unchecked text is gone
