@@ -150,6 +150,8 @@ def test_a_reserved_topic_tags_the_user_group_and_mirrors_to_the_escalation_chan
     assert row["status"] == "resolved" and row["resolution_kind"] == "button"
     assert len([m for m in keel.replies(HR, thread) if m["text"].startswith(":white_check_mark:")]) == 1
     assert any("already resolved" in e["text"] for e in keel.emulator.ephemerals(HR, EXPERT))
+    audited = [(r["actor"], r["action"], r["allowed"]) for r in open_db(get_settings().log_path)["audit"].rows]
+    assert audited[:2] == [(BOB, "resolve", 0), (EXPERT, "resolve", 1)]  # refusals and clicks, like /keel
 
 
 def test_ask_a_human_brings_the_experts_in_once(keel: Running) -> None:

@@ -33,7 +33,9 @@ def handle_mark_resolved(
     ack()
     handovers = context["keel"].handovers
     click = clicked(body, action)
-    if not (handovers.is_expert(click.user, click.channel) or _is_admin(context["keel"], client, click)):
+    allowed = handovers.is_expert(click.user, click.channel) or _is_admin(context["keel"], client, click)
+    _audit(context["keel"], click, "resolve", allowed)
+    if not allowed:
         _tell(client, click, EXPERTS_ONLY)
     elif not handovers.resolve(click.value, by=click.user, kind="button"):
         _tell(client, click, ALREADY_RESOLVED)
@@ -55,7 +57,9 @@ def handle_add_to_knowledge(
     row = handovers.get(click.value)
     if row is None or row["status"] != "resolved":
         return
-    if not (click.user == row["resolved_by"] or _is_admin(context["keel"], client, click)):
+    allowed = click.user == row["resolved_by"] or _is_admin(context["keel"], client, click)
+    _audit(context["keel"], click, "learn", allowed)
+    if not allowed:
         _tell(client, click, LEARN_REFUSED)
         return
     if row.get("learned_source"):
@@ -78,7 +82,9 @@ def handle_remove_from_knowledge(
 ) -> None:
     ack()
     handovers, click = context["keel"].handovers, clicked(body, action)
-    if not _is_admin(context["keel"], client, click):
+    allowed = _is_admin(context["keel"], client, click)
+    _audit(context["keel"], click, "unlearn", allowed)
+    if not allowed:
         _tell(client, click, REMOVE_REFUSED)
         return
     row = handovers.get(click.value)
@@ -97,6 +103,12 @@ def _is_admin(keel: Any, client: WebClient, click: Click) -> bool:
     if keel.handovers.is_admin(click.user, click.channel):
         return True
     return keel.admin is not None and keel.admin.access.is_admin(client, click.user)
+
+
+def _audit(keel: Any, click: Click, action: str, allowed: bool) -> None:
+    """Hand-over clicks that need a right are audited like ``/keel`` commands (who, what, allowed)."""
+    if keel.admin is not None:
+        keel.admin.access.audit(click.user, action, f"hand-over of turn {click.value}", allowed)
 
 
 def _redraw(client: WebClient, body: dict[str, Any], row: dict[str, Any], *, learned: bool) -> None:
