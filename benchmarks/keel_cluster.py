@@ -140,10 +140,15 @@ class Thread:
     arrived: threading.Event = field(default_factory=threading.Event)
 
 
+def is_handover_announcement(blocks: list[dict] | None) -> bool:
+    """A hand-over's announcement carries the hand-over block id; a reply does not."""
+    block_ids = [str(b.get("block_id", "")) for b in blocks or [] if isinstance(b, dict)]
+    return any(b.startswith(HANDOVER_BLOCK) for b in block_ids)
+
+
 def message_kind(call: Call) -> str:
-    """Is this a hand-over's announcement (its blocks carry the hand-over block id) or a reply?"""
-    block_ids = [str(b.get("block_id", "")) for b in call.args.get("blocks") or [] if isinstance(b, dict)]
-    return "announcement" if any(b.startswith(HANDOVER_BLOCK) for b in block_ids) else "reply"
+    """Is this a hand-over's announcement or a reply?"""
+    return "announcement" if is_handover_announcement(call.args.get("blocks")) else "reply"
 
 
 class ReplyWatcher:

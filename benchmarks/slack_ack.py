@@ -45,7 +45,7 @@ import numpy as np
 from slack_sdk.signature import SignatureVerifier
 
 from benchmarks.common import REPO, machine_info, temporary_home, write_results
-from bot.ids import HANDOVER_BLOCK
+from benchmarks.keel_cluster import is_handover_announcement
 from knowledge.base import KnowledgeBase
 from knowledge.settings import get_settings
 from tests.servers import free_port
@@ -243,10 +243,6 @@ def main() -> None:
         print_summary(result, path)
 
 
-def _is_announcement(message: dict) -> bool:
-    return any(str(b.get("block_id", "")).startswith(HANDOVER_BLOCK) for b in message.get("blocks") or [])
-
-
 def run_round(slack: SlackEmulator, url: str, events: int, number: int) -> dict:
     """One burst of fresh questions, answered; then the same burst again as Slack's retries."""
     load = os.getloadavg()[0]
@@ -267,7 +263,11 @@ def run_round(slack: SlackEmulator, url: str, events: int, number: int) -> dict:
         progress_ms.append((reaction.at - sent["sent"]) * 1000)
         answer_ms.append((answers[0].at - sent["sent"]) * 1000)
         # the reply, not the hand-over's announcement that brings people in after a handed-over answer
-        replies = [m for m in slack.bot_messages(channel, ts) if m["ts"] != ts and not _is_announcement(m)]
+        replies = [
+            m
+            for m in slack.bot_messages(channel, ts)
+            if m["ts"] != ts and not is_handover_announcement(m.get("blocks"))
+        ]
         answers_per_question.append(len(replies))
         answered = "context" in {b.get("type") for b in answers[0].args.get("blocks") or []}
         sent["decision"] = "answered" if answered else "handed_over_or_refused"

@@ -144,7 +144,8 @@ def answer_in_thread(
                 stream = stream or ReplyStream(client, q.channel, q.thread_ts, asked.team_id, q.user)
                 stream.append(event.text)
                 if drafts is not None and not noted and stream.ts is not None:
-                    noted = _note_draft(drafts, asked, stream.ts)
+                    _note_draft(drafts, asked, stream.ts)
+                    noted = True
         assert answer is not None, "the service ends every stream with an Answer"
         posted = stream.finish(answer) if stream is not None else None
         if posted is None:
@@ -171,12 +172,11 @@ class DraftLedger(Protocol):
     def drafting(self, asked: Asked, draft_ts: str) -> None: ...
 
 
-def _note_draft(drafts: DraftLedger, asked: Asked, draft_ts: str) -> bool:
+def _note_draft(drafts: DraftLedger, asked: Asked, draft_ts: str) -> None:
     try:
         drafts.drafting(asked, draft_ts)
     except Exception:  # best effort: the answer goes on
         log.warning("could not note the draft of %s", asked.question.thread_id, exc_info=True)
-    return True
 
 
 def _hand_over(handovers: Handovers, asked: Asked, answer: Answer) -> None:

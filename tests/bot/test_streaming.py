@@ -7,10 +7,8 @@ import pytest
 
 from bot.answering import Asked
 from bot.inflight import INTERRUPTED, InFlight, Interrupted, tell_lost
-from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
-from tests.known_secrets import LLM_API_KEY
-from tests.llm_stub import LLMStub, Reply
+from tests.llm_stub import LLMStub, Reply, point_llm_at
 
 LONG_ANSWER = (  # longer than one stream buffer, and every sentence from the source: the guard keeps it
     "Parents receive 20 weeks of paid parental leave [1]. The 20 weeks of paid parental leave are to be "
@@ -21,10 +19,7 @@ LONG_ANSWER = (  # longer than one stream buffer, and every sentence from the so
 
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch, llm_stub: LLMStub) -> LLMStub:
-    monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
-    monkeypatch.setenv("KEEL_LLM_BASE_URL", llm_stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
-    get_settings(fresh=True)
+    point_llm_at(llm_stub, monkeypatch)
     return llm_stub
 
 

@@ -13,6 +13,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.settings import get_settings
 from tests.knowledge.helpers import small_kb_folder
 from tests.known_secrets import LLM_API_KEY
+from tests.llm_stub import point_llm_at
 from tests.llm_stub.server import Reply
 
 ANSWER = "Parents receive 20 weeks of paid parental leave [1]."
@@ -27,11 +28,7 @@ def kb(tmp_path) -> KnowledgeBase:
 
 @pytest.fixture
 def llm_env(monkeypatch, llm_stub):
-    monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
-    monkeypatch.setenv("KEEL_LLM_BASE_URL", llm_stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
-    monkeypatch.setenv("KEEL_LLM_TIMEOUT", "2")
-    get_settings(fresh=True)
+    point_llm_at(llm_stub, monkeypatch, timeout=2)
     return llm_stub
 
 

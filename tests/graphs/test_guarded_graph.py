@@ -10,7 +10,7 @@ from graphs.agent import Agent
 from graphs.context import knowledge_base
 from knowledge.settings import get_settings
 from tests.knowledge.helpers import small_kb_folder, write_docs
-from tests.known_secrets import LLM_API_KEY
+from tests.llm_stub import point_llm_at
 from tests.llm_stub.server import Reply
 
 INJECTED = """# Printer guide
@@ -28,9 +28,7 @@ def kb(tmp_path):
 
 
 def test_pii_is_redacted_before_the_llm_and_the_result(kb, llm_stub, monkeypatch):
-    monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
-    monkeypatch.setenv("KEEL_LLM_BASE_URL", llm_stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
+    point_llm_at(llm_stub, monkeypatch)
     llm_stub.queue(Reply(text="Parents receive 20 weeks of paid parental leave [1]."))
     agent = Agent.from_settings(get_settings(fresh=True), kb=kb)
     result = agent.ask("How long is parental leave for jane.doe@corp.example?")
@@ -71,9 +69,7 @@ def test_an_injected_document_is_flagged_at_ingest_and_never_cited(tmp_path):
 
 
 def test_channel_pings_in_an_llm_answer_are_removed(kb, llm_stub, monkeypatch):
-    monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
-    monkeypatch.setenv("KEEL_LLM_BASE_URL", llm_stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
+    point_llm_at(llm_stub, monkeypatch)
     llm_stub.queue(Reply(text="<!channel> Parents receive 20 weeks of paid parental leave [1]."))
     result = Agent.from_settings(get_settings(fresh=True), kb=kb).ask("How long is parental leave?")
     assert result.decision == "answered"

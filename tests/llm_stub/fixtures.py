@@ -1,10 +1,14 @@
-"""The ``llm_stub`` pytest fixture; tests/conftest.py loads this module through ``pytest_plugins``."""
+"""The ``llm_stub`` pytest fixture and :func:`point_llm_at`, which points Keel's settings at it;
+tests/conftest.py loads this module through ``pytest_plugins``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+
+from knowledge.settings import get_settings
+from tests.known_secrets import LLM_API_KEY
 
 from .server import LLMStub
 
@@ -17,3 +21,13 @@ def llm_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[LLMStub]:
         monkeypatch.setenv(name, "127.0.0.1,localhost")
     with LLMStub() as stub:
         yield stub
+
+
+def point_llm_at(stub: LLMStub, monkeypatch: pytest.MonkeyPatch, timeout: float | None = None) -> None:
+    """KEEL_LLM through LangChain's real OpenAI client to ``stub`` (``timeout``: KEEL_LLM_TIMEOUT, seconds)."""
+    monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
+    monkeypatch.setenv("KEEL_LLM_BASE_URL", stub.base_url)
+    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
+    if timeout is not None:
+        monkeypatch.setenv("KEEL_LLM_TIMEOUT", str(timeout))
+    get_settings(fresh=True)

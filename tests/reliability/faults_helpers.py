@@ -16,25 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from bot.store.db import open_db
 from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
 from tests.known_secrets import LLM_API_KEY
-from tests.llm_stub import LLMStub
 
 FALLBACK_MARK = "put together from the sources"  # the line a fallback answer ends with (graphs.graph)
 API_KEY = LLM_API_KEY
-
-
-def point_llm_at(stub: LLMStub, monkeypatch: pytest.MonkeyPatch, timeout: float = 1.0) -> None:
-    """KEEL_LLM through LangChain's real OpenAI client to the stub, with a short per-call timeout."""
-    monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
-    monkeypatch.setenv("KEEL_LLM_BASE_URL", stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", API_KEY)
-    monkeypatch.setenv("KEEL_LLM_TIMEOUT", str(timeout))
-    get_settings(fresh=True)
 
 
 def ask(keel: Running, question: str, *, user: str = ALICE, channel: str = HELP) -> str:

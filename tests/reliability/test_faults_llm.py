@@ -15,8 +15,8 @@ import pytest
 
 from bot import ids
 from tests.bot.conftest import HELP, Running
-from tests.llm_stub import LLMStub, Reply
-from tests.reliability.faults_helpers import API_KEY, FALLBACK_MARK, ask, log_rows, point_llm_at, reactions_on
+from tests.llm_stub import LLMStub, Reply, point_llm_at
+from tests.reliability.faults_helpers import API_KEY, FALLBACK_MARK, ask, log_rows, reactions_on
 
 QUESTION = "How long is parental leave?"
 # Long enough that Slack shows part of it (the stream buffers 200 characters) before the cut.

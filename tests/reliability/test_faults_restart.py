@@ -28,8 +28,8 @@ from graphs.policy import load_policy
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings, get_settings
 from tests.bot.conftest import ALICE, HELP
-from tests.llm_stub import LLMStub, Reply
-from tests.reliability.faults_helpers import KeelServe, log_rows, point_llm_at, wait_until
+from tests.llm_stub import LLMStub, Reply, point_llm_at
+from tests.reliability.faults_helpers import KeelServe, log_rows, wait_until
 from tests.servers import free_port
 from tests.slack_emulator import SlackEmulator
 

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
-from tests.known_secrets import LLM_API_KEY
-from tests.llm_stub import LLMStub, Reply
+from tests.llm_stub import LLMStub, Reply, point_llm_at
 from tests.slack_emulator import Call
 
 # Three stream buffers long (start, append, stop), every sentence from the source: the output guard keeps it.
@@ -38,10 +36,7 @@ TRANSIENT = [pytest.param(429, id="429-retry-after"), pytest.param(503, id="503"
 
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch, llm_stub: LLMStub) -> LLMStub:
-    monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
-    monkeypatch.setenv("KEEL_LLM_BASE_URL", llm_stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
-    get_settings(fresh=True)
+    point_llm_at(llm_stub, monkeypatch)
     return llm_stub
 
 

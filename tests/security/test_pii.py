@@ -13,8 +13,7 @@ import pytest
 
 from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
-from tests.known_secrets import LLM_API_KEY
-from tests.llm_stub import LLMStub, Reply
+from tests.llm_stub import LLMStub, Reply, point_llm_at
 
 PII = {
     "email": "jane.doe+hr@example.org",
@@ -42,10 +41,7 @@ def forms(value: str) -> set[str]:
 
 @pytest.fixture
 def llm(llm_stub: LLMStub, monkeypatch: pytest.MonkeyPatch) -> LLMStub:
-    monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
-    monkeypatch.setenv("KEEL_LLM_BASE_URL", llm_stub.base_url)
-    monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
-    get_settings(fresh=True)
+    point_llm_at(llm_stub, monkeypatch)
     llm_stub.responder = lambda body: Reply(text=ANSWER)
     return llm_stub
 
