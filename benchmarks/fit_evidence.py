@@ -26,7 +26,14 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from benchmarks.answers import CACHE, TOP_K, clapnq_knowledge
 from benchmarks.common import REPO, data_dir, is_tune
 from graphs.evaluate import EvalQuestion
-from graphs.evidence import HITS_CONSIDERED, Judgement, feature_matrix, features, gather_candidates, judged_probability
+from graphs.evidence import (
+    Judgement,
+    feature_matrix,
+    features,
+    gather_candidates,
+    judged_probability,
+    passages_to_read,
+)
 from graphs.extractive import compose_answer
 from graphs.question import analyse_question
 from knowledge.base import KnowledgeBase
@@ -65,7 +72,7 @@ def examples(
     for n, item in enumerate(questions, start=1):
         profile = analyse_question(item.question)
         hits = kb.search(item.question, k=TOP_K)
-        candidates = gather_candidates(profile, hits, embedder, kb.sentences_of(hits[:HITS_CONSIDERED]))
+        candidates = gather_candidates(profile, hits, embedder, kb.sentences_of(passages_to_read(profile, hits)))
         if not candidates:
             continue
         rows.append(features(profile, hits, candidates))

@@ -41,7 +41,9 @@ from knowledge.store import TITLE_POSITION, StoredSentence
 from knowledge.types import Hit
 
 # The judge reads the top two passages and, of each, the three sentences sharing most words with the
-# question (reading every sentence was no better in cross-validation on the tuning half).
+# question (reading every sentence was no better in cross-validation on the tuning half). When the two
+# leave out a key term of the question ("london") that a lower passage names, that passage is read too:
+# a table of rates is a poor match for a question as a whole, but it is where the city's row sits.
 HITS_CONSIDERED = 2
 SENTENCES_PER_HIT = 3
 EVIDENCE_KEPT = 8
@@ -131,7 +133,8 @@ def gather_candidates(
 ) -> list[Candidate]:
     """The sentences read from the top passages, scored and sorted best first."""
     pending: list[tuple[int, Hit, Sentence, float, float]] = []
-    for rank, hit in enumerate(hits[:HITS_CONSIDERED]):
+    read = passages_to_read(profile, hits)
+    for rank, hit in enumerate(read):
         context_stems = stems(f"{hit.title} {hit.section}")
         focus = profile.key_stems - context_stems
         for sentence in _readable_sentences(hit, profile):
@@ -142,7 +145,7 @@ def gather_candidates(
     if not pending:
         return []
     # the document's title is its topic (a section heading is often the very question, so it is left out)
-    known = _stored_vectors(hits[:HITS_CONSIDERED], stored or {})
+    known = _stored_vectors(read, stored or {})
     topics = [t for t in dict.fromkeys(hit.title for _, hit, *_ in pending) if t]
     wanted = [(("title", t), t[:EMBED_CHARS]) for t in topics]
     wanted += [
@@ -225,8 +228,8 @@ def explain(
     profile: QuestionProfile, hits: Sequence[Hit], candidates: Sequence[Candidate], confidence: float
 ) -> list[str]:
     """Why the evidence falls short, in words a person can check against the passages."""
-    read = hits[:HITS_CONSIDERED]
-    seen = set().union(*(stems(f"{h.title} {h.section} {h.text}") for h in read))
+    read = passages_to_read(profile, hits)
+    seen = set().union(*(_passage_stems(h) for h in read))
     missing = [t for t in profile.key_terms if stem(t) not in seen]
     topics = ", ".join(dict.fromkeys(h.title or h.source for h in read[:2]))
     reasons = []
@@ -238,6 +241,22 @@ def explain(
         reasons.append(f"the closest passages ({topics}) are only loosely related to the question")
     reasons.append(f"the evidence is too weak to answer alone (confidence {confidence:.2f})")
     return reasons
+
+
+def passages_to_read(profile: QuestionProfile | str, hits: Sequence[Hit]) -> list[Hit]:
+    """The top passages, plus the best-ranked lower one naming a key term the top ones leave out."""
+    if isinstance(profile, str):
+        profile = analyse_question(profile)
+    read = list(hits[:HITS_CONSIDERED])
+    missing = profile.key_stems - set().union(*(_passage_stems(h) for h in read))
+    if missing:
+        extra = next((h for h in hits[HITS_CONSIDERED:] if missing & _passage_stems(h)), None)
+        read += [extra] if extra is not None else []
+    return read
+
+
+def _passage_stems(hit: Hit) -> set[str]:
+    return stems(f"{hit.title} {hit.section} {hit.text}")
 
 
 def _readable_sentences(hit: Hit, profile: QuestionProfile) -> list[Sentence]:

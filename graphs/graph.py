@@ -21,7 +21,7 @@ from langgraph.runtime import Runtime
 
 from graphs.context import KeelContext
 from graphs.drafting import DraftFailure, condense_with_model, draft_with_model, is_complex
-from graphs.evidence import HITS_CONSIDERED, Evidence, Judgement, judge_evidence
+from graphs.evidence import Evidence, Judgement, judge_evidence, passages_to_read
 from graphs.extractive import compose_answer
 from graphs.followup import fold_into_previous, is_follow_up
 from graphs.result import Citation, GuardVerdict, TurnResult
@@ -137,7 +137,7 @@ def retrieve(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
 def judge(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     ctx = runtime.context
     hits = [Hit(**h) for h in state["hits"]]
-    stored = ctx.kb.sentences_of(hits[:HITS_CONSIDERED])
+    stored = ctx.kb.sentences_of(passages_to_read(state["standalone"], hits))
     judgement = judge_evidence(state["standalone"], hits, threshold=ctx.judge_threshold, stored=stored)
     update: dict[str, Any] = {"judgement": _judgement_to_state(judgement)}
     if not judgement.sufficient:

@@ -183,7 +183,8 @@ def _walk_html(node: Tag, blocks: list[str], inline: list[str]) -> None:
         elif name == "li":
             _list_item(child, blocks)
         elif name == "table":
-            blocks.append("\n".join(_table_rows(child)))
+            rows = list(_table_rows(child))
+            blocks.append(markdown_table(rows, has_header=_has_header_row(child)))
         elif name == "pre":
             blocks.append(f"```\n{child.get_text().strip(chr(10))}\n```")
         else:  # a block container, or inline markup whose text joins the running paragraph
@@ -203,11 +204,29 @@ def _list_item(item: Tag, blocks: list[str]) -> None:
         _walk_html(lst, blocks, [])
 
 
-def _table_rows(table: Tag) -> Iterator[str]:
+def _table_rows(table: Tag) -> Iterator[list[str]]:
     for row in table.find_all("tr"):
         cells = [_collapse(cell.get_text()) for cell in row.find_all(["td", "th"], recursive=False)]
         if any(cells):
-            yield " | ".join(cells)
+            yield cells
+
+
+def _has_header_row(table: Tag) -> bool:
+    first = table.find("tr")
+    return table.find("thead") is not None or (first is not None and first.find("th", recursive=False) is not None)
+
+
+def markdown_table(rows: list[list[str]], *, has_header: bool) -> str:
+    """A GitHub-style pipe table, so each row can be read against the header later
+    (knowledge/sentences.py: "Destination: London; Per diem per day: GBP 70"). Without a header row
+    the header cells are left empty: a first data row is not a header."""
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    padded = [[cell.replace("|", "\\|") for cell in row] + [""] * (width - len(row)) for row in rows]
+    header, body = (padded[0], padded[1:]) if has_header and len(padded) > 1 else ([""] * width, padded)
+    lines = [header, ["---"] * width, *body]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
 def _flush_inline(inline: list[str], blocks: list[str]) -> None:
@@ -383,7 +402,8 @@ def _is_title(paragraph: Paragraph) -> bool:
 
 def _docx_block(item: Paragraph | Table) -> str:
     if isinstance(item, Table):
-        return "\n".join(_docx_table_rows(item))
+        rows = list(_docx_table_rows(item))
+        return markdown_table(rows, has_header=len(rows) > 1)  # Word has no header cells: the first row is one
     text = _collapse(item.text)
     style = (item.style.name if item.style is not None else "") or ""
     heading = _HEADING_STYLE.match(style)
@@ -404,7 +424,7 @@ def _has_numbering(paragraph: Paragraph) -> bool:
     return properties is not None and properties.numPr is not None
 
 
-def _docx_table_rows(table: Table) -> Iterator[str]:
+def _docx_table_rows(table: Table) -> Iterator[list[str]]:
     for row in table.rows:
         cells: list[str] = []
         for cell in row.cells:
@@ -412,7 +432,7 @@ def _docx_table_rows(table: Table) -> Iterator[str]:
             if not cells or text != cells[-1]:  # merged cells repeat the same text
                 cells.append(text)
         if any(cells):
-            yield " | ".join(cells)
+            yield cells
 
 
 # --- CSV ---------------------------------------------------------------------------------------------

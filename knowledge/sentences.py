@@ -19,6 +19,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _FIELD = re.compile(r"^[\w][\w ./-]{0,30}:\s+\S")  # "who_can_install: Design and Product"
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")  # "\|" is a pipe inside a cell
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[`]*[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
     re.findall(r"\S+", "e.g i.e etc vs mr mrs ms dr prof st no fig approx incl dept inc ltd co jr sr u.s u.k a.m p.m")
@@ -108,7 +109,7 @@ def _blocks(text: str) -> list[_Block]:
             continue
         elif stripped.startswith("|"):
             flush()
-            cells = [cell.strip() for cell in stripped.strip("|").split("|")]
+            cells = [cell.strip().replace("\\|", "|") for cell in _CELL_BORDER.split(_outer_pipes(stripped))]
             if not header:
                 header = cells
                 continue
@@ -131,6 +132,12 @@ def _blocks(text: str) -> list[_Block]:
             kind = kind or "prose"
     flush()
     return blocks
+
+
+def _outer_pipes(row: str) -> str:
+    """The row without its leading and trailing border (an escaped pipe at the end is cell text)."""
+    row = row[1:]
+    return row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
 
 
 def _looks_like_heading(line: str, current: list[str]) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graphs import evidence_model
-from graphs.evidence import HITS_CONSIDERED, Judgement, judge_evidence
+from graphs.evidence import Judgement, judge_evidence, passages_to_read
 from graphs.extractive import compose_answer
 from knowledge.base import KnowledgeBase
 from tests.knowledge.helpers import small_kb_folder
@@ -27,7 +27,7 @@ def kb(tmp_path: Path) -> KnowledgeBase:
 def _judge(kb: KnowledgeBase, question: str, **kwargs: object) -> Judgement:
     """As the graph judges: with the sentence vectors stored at ingestion."""
     hits = kb.search(question, k=5)
-    return judge_evidence(question, hits, stored=kb.sentences_of(hits[:HITS_CONSIDERED]), **kwargs)  # type: ignore[arg-type]
+    return judge_evidence(question, hits, stored=kb.sentences_of(passages_to_read(question, hits)), **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -118,6 +118,9 @@ SAMPLE_QUESTIONS = [
     ("What is the deadline for submitting expenses?", "expense", "30"),
     ("What does my buddy do in the first week?", "buddy-programme", ""),
     ("What should I do if my corporate card is stolen?", "corporate-card", ""),
+    # a row of an HTML rates table, in a chunk retrieval ranks below two passages about per diems in general
+    ("What is the per diem in London?", "per-diems-and-hotel-caps", "GBP 70"),
+    ("What is the per diem in Montreal?", "per-diems-and-hotel-caps", "CAD 95"),
 ]
 ABSENT_TOPICS = [
     "Do employees get stock options?",
@@ -142,3 +145,14 @@ def test_questions_about_topics_the_samples_do_not_cover_are_declined(sample_kb,
     judgement = _judge(sample_kb, question)
     assert not judgement.sufficient, judgement.evidence[:1]
     assert judgement.reasons
+
+
+def test_a_lower_passage_is_read_when_it_alone_names_a_key_term_of_the_question(sample_kb):
+    question = "What is the per diem in London?"
+    hits = sample_kb.search(question, k=5)
+    read = passages_to_read(question, hits)
+    assert not any("London" in hit.text for hit in hits[:2])  # else this test proves nothing
+    assert len(read) == 3 and "London" in read[-1].text
+    covered = "How many vacation days do I get?"
+    top = sample_kb.search(covered, k=5)
+    assert passages_to_read(covered, top) == top[:2]  # the top two name every key term: nothing more is read

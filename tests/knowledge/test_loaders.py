@@ -97,7 +97,7 @@ def test_html_becomes_markdown_without_page_furniture(tmp_path):
         "Loose text in a div\n\n"
         "## Per diem\n\n"
         "- Breakfast: 10 EUR\n- only when not included\n- Dinner: 30 EUR\n\n"
-        "City | Rate\nBerlin | 28 EUR"
+        "| City | Rate |\n| --- | --- |\n| Berlin | 28 EUR |"
     )
 
 
@@ -208,8 +208,8 @@ def test_docx_styles_become_headings_lists_and_table_rows(tmp_path):
         "## Parental leave\n\n"
         "Parents receive 20 weeks of paid parental leave.\n\n"
         "- Tell your manager early\n- Fill in the HR form\n\n"
-        "Country | Weeks | Paid\nDE | 20 | yes\nFR | 16 | yes\n\n"
-        "Spans two columns | Last"
+        "| Country | Weeks | Paid |\n| --- | --- | --- |\n| DE | 20 | yes |\n| FR | 16 | yes |\n\n"
+        "|  |  |\n| --- | --- |\n| Spans two columns | Last |"
     )
 
 

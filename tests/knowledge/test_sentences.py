@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from knowledge.converters import html_to_markdown
 from knowledge.sentences import split_sentences
 
 MARKDOWN = """# Leave policy
@@ -75,3 +76,25 @@ def test_a_table_row_spans_its_own_line():
     row = sentences[-1]
     assert MARKDOWN[row.start : row.end] == "| Meal allowance | Yes | No |"
     assert MARKDOWN[sentences[2].start : sentences[2].end] == "You can carry over up to 5 days\n  into the next year."
+
+
+def test_an_html_table_row_is_one_sentence_read_against_the_table_header():
+    page = (
+        b"<h2>Rates</h2><table><thead><tr><th>City</th><th>Per diem</th><th>Hotel cap</th></tr></thead>"
+        b"<tbody><tr><td>London</td><td>GBP 70</td><td>GBP 230</td></tr>"
+        b"<tr><td>Paris | Lyon</td><td>EUR 80</td><td>EUR 210</td></tr></tbody></table>"
+    )
+    sentences = split_sentences(html_to_markdown(page).text)
+    assert [s.text for s in sentences] == [
+        "City: London; Per diem: GBP 70; Hotel cap: GBP 230",
+        "City: Paris | Lyon; Per diem: EUR 80; Hotel cap: EUR 210",
+    ]
+    assert {s.heading for s in sentences} == {"Rates"}
+
+
+def test_a_table_without_header_cells_keeps_its_first_row_as_data():
+    page = b"<table><tr><td>Wi-Fi network</td><td>Northwind-Guest</td></tr><tr><td>Printer</td><td>Floor 3</td></tr></table>"
+    assert [s.text for s in split_sentences(html_to_markdown(page).text)] == [
+        "Wi-Fi network; Northwind-Guest",
+        "Printer; Floor 3",
+    ]
