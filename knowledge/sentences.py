@@ -91,7 +91,8 @@ def _blocks(text: str) -> list[_Block]:
         current, spans, kind = [], [], ""
 
     offset = 0
-    for line in text.splitlines(keepends=True):
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
         line_start, offset = offset, offset + len(line)
         line = line.rstrip("\r\n")
         stripped = line.strip()
@@ -111,8 +112,11 @@ def _blocks(text: str) -> list[_Block]:
             flush()
             cells = [cell.strip().replace("\\|", "|") for cell in _CELL_BORDER.split(_outer_pipes(stripped))]
             if not header:
-                header = cells
-                continue
+                # a header row is followed by the |---| rule; a chunk that starts mid-table has rows only
+                follows_rule = number + 1 < len(lines) and _TABLE_RULE.match(lines[number + 1].rstrip("\r\n"))
+                header = cells if follows_rule else [""] * len(cells)
+                if follows_rule:
+                    continue
             pairs = zip(header, cells, strict=False) if len(header) == len(cells) else (("", c) for c in cells)
             row = "; ".join(f"{h}: {c}" if h else c for h, c in pairs if c)
             blocks.append(_Block(row, heading, [span], whole=True))

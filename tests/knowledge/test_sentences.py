@@ -98,3 +98,8 @@ def test_a_table_without_header_cells_keeps_its_first_row_as_data():
         "Wi-Fi network; Northwind-Guest",
         "Printer; Floor 3",
     ]
+
+
+def test_rows_of_a_table_cut_by_the_chunker_are_not_read_against_a_row_taken_for_a_header():
+    continuation = "| Porto | EUR 55 | EUR 130 |\n| London | GBP 70 | GBP 230 |\n"
+    assert [s.text for s in split_sentences(continuation)] == ["Porto; EUR 55; EUR 130", "London; GBP 70; GBP 230"]
