@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import docx
 import docx.document
-from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, StreamObject
+from pypdf import PageObject, PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 
 def pdf_bytes(
@@ -24,20 +24,9 @@ def pdf_bytes(
 ) -> bytes:
     """A PDF whose pages show the given lines in Helvetica; encrypted when ``user_password`` is given."""
     writer = PdfWriter()
-    font = writer._add_object(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject("/Helvetica"),
-            }
-        )
-    )
+    font = _helvetica(writer)
     for lines in pages:
-        page = writer.add_blank_page(612, 792)
-        page[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
-        )
+        page = _blank_page(writer, font)
         operators = ["BT", "/F1 11 Tf", "14 TL", "72 720 Td"]
         operators += [f"({_pdf_string(line)}) Tj T*" for line in lines]
         operators.append("ET")
@@ -57,7 +46,20 @@ def padded_pdf(pages: Sequence[tuple[str, bytes]]) -> bytes:
     """A PDF whose pages each show one line, followed in its (deflated) content stream by ``padding``:
     whitespace or drawing operators that inflate to megabytes from a few KB, as a PDF bomb's do."""
     writer = PdfWriter()
-    font = writer._add_object(
+    font = _helvetica(writer)
+    for line, padding in pages:
+        page = _blank_page(writer, font)
+        content = StreamObject()
+        content._data = zlib.compress(f"BT /F1 11 Tf 72 720 Td ({_pdf_string(line)}) Tj ET\n".encode() + padding)
+        content[NameObject("/Filter")] = NameObject("/FlateDecode")
+        page[NameObject("/Contents")] = writer._add_object(content)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _helvetica(writer: PdfWriter) -> IndirectObject:
+    return writer._add_object(
         DictionaryObject(
             {
                 NameObject("/Type"): NameObject("/Font"),
@@ -66,18 +68,15 @@ def padded_pdf(pages: Sequence[tuple[str, bytes]]) -> bytes:
             }
         )
     )
-    for line, padding in pages:
-        page = writer.add_blank_page(612, 792)
-        page[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
-        )
-        content = StreamObject()
-        content._data = zlib.compress(f"BT /F1 11 Tf 72 720 Td ({_pdf_string(line)}) Tj ET\n".encode() + padding)
-        content[NameObject("/Filter")] = NameObject("/FlateDecode")
-        page[NameObject("/Contents")] = writer._add_object(content)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+
+
+def _blank_page(writer: PdfWriter, font: IndirectObject) -> PageObject:
+    """A Letter page whose text can use ``font`` as /F1."""
+    page = writer.add_blank_page(612, 792)
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+    )
+    return page
 
 
 def _pdf_string(text: str) -> str:
