@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from benchmarks.common import REPO, data_dir, is_tune, load_clapnq, machine_info, write_results
 from graphs import evidence_model
 from graphs.evaluate import EvalQuestion, Outcome, metrics, run_questions
-from graphs.evidence import judge_evidence, passages_to_read
+from graphs.evidence import judge_evidence, passages_to_read, search_for_judging
 from graphs.extractive import compose_answer
 from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
@@ -73,7 +73,7 @@ def make_answerer(kb: KnowledgeBase):
     """Retrieve, judge, compose: the no-LLM path of the answer graph in one function."""
 
     def answer(question: str) -> TurnResult:
-        hits = kb.search(question, k=TOP_K)
+        hits = search_for_judging(kb, question, TOP_K)
         judgement = judge_evidence(question, hits, stored=kb.sentences_of(passages_to_read(question, hits)))
         if not judgement.sufficient:
             return TurnResult("handed_over", "", confidence=judgement.confidence, reasons=judgement.reasons)

@@ -33,6 +33,7 @@ from graphs.evidence import (
     gather_candidates,
     judged_probability,
     passages_to_read,
+    search_for_judging,
 )
 from graphs.extractive import compose_answer
 from graphs.question import analyse_question
@@ -71,7 +72,7 @@ def examples(
     rows, labels, answerable, judged = [], [], [], []
     for n, item in enumerate(questions, start=1):
         profile = analyse_question(item.question)
-        hits = kb.search(item.question, k=TOP_K)
+        hits = search_for_judging(kb, item.question, TOP_K)
         candidates = gather_candidates(profile, hits, embedder, kb.sentences_of(passages_to_read(profile, hits)))
         if not candidates:
             continue
@@ -87,7 +88,7 @@ def examples(
 def _cites_gold(item: EvalQuestion, candidates: list) -> bool:
     from graphs.evidence import EVIDENCE_KEPT, Evidence
 
-    evidence = [Evidence(c.hit, c.sentence.text, c.score) for c in candidates[:EVIDENCE_KEPT]]
+    evidence = [Evidence(c.hit, c.sentence.text, c.score, c.keyed) for c in candidates[:EVIDENCE_KEPT]]
     _, citations = compose_answer(item.question, Judgement(True, 1.0, evidence, [], ""))
     return any(c.source in item.gold_sources for c in citations)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -43,14 +44,19 @@ from knowledge.types import Hit
 # The judge reads the top two passages and, of each, the three sentences sharing most words with the
 # question (reading every sentence was no better in cross-validation on the tuning half). When the two
 # leave out a key term of the question ("london") that a lower passage names, that passage is read too:
-# a table of rates is a poor match for a question as a whole, but it is where the city's row sits.
+# a table of rates is a poor match for a question as a whole, but it is where the city's row sits. So is
+# a lower passage with a table row about a key term ("| Toronto | CAD 100 |") when the top two have none
+# (they may name Toronto only in passing). Retrieval looks DEEPER_HITS further for a passage naming a key
+# term that none of the top k names, and keeps the best such one as well.
 HITS_CONSIDERED = 2
 SENTENCES_PER_HIT = 3
 EVIDENCE_KEPT = 8
+DEEPER_HITS = 5
 # How a candidate sentence is ranked (hand-set; see docs/answering.md): similarity first, then the
 # question's focus terms, the expected answer type, and a small preference for better-ranked passages.
 FOCUS_WEIGHT = 0.2
 ANSWER_TYPE_WEIGHT = 0.1
+KEYED_ROW_WEIGHT = 0.1  # a table row whose first cell names a focus term: the row about the asked thing
 RANK_PENALTY = 0.03
 LOOSE_SIMILARITY = 0.45
 # A hand-set rule on top of the model: a "when" or "how many" question whose sentences hold no date or
@@ -58,6 +64,12 @@ LOOSE_SIMILARITY = 0.45
 # it catches unanswerable questions without costing answerable ones; docs/answering.md).
 MUST_HOLD_ANSWER_TYPE = ("date", "number")
 MISSING_ANSWER_TYPE_CAP = 0.25  # below this the best passage is reported as only loosely related
+# And one for tables, which ClapNQ (the model's data) has none of: when the best sentence is the row
+# about the thing asked ("Destination: Boston; Per diem per day: USD 95" for "per diem in Boston?"),
+# holds the kind of answer asked, and with its title and heading names all key terms but one, the
+# evidence counts as sufficient (a similarity to a terse row is low, which the model reads as weak).
+KEYED_ROW_FLOOR = 0.6
+KEYED_ROW_COVERAGE = 0.75
 
 _ASKED = {
     "date": "when",
@@ -68,6 +80,10 @@ _ASKED = {
 }
 
 
+class SupportsSearch(Protocol):
+    def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]: ...
+
+
 @dataclass(frozen=True)
 class Evidence:
     """A candidate answer sentence from a retrieved chunk, with its ranking score."""
@@ -75,6 +91,7 @@ class Evidence:
     hit: Hit
     sentence: str
     score: float
+    keyed: bool = False  # the table row about what the question names
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,7 @@ class Candidate:
     focus_coverage: float  # share of the key terms the title does not contain, found in the sentence
     answer_type: bool | None  # holds an expression of the asked type (None: untyped question)
     score: float
+    keyed: bool = False  # a table row whose first cell names a focus term ("Destination: Boston; ...")
 
 
 def judge_evidence(
@@ -114,7 +132,7 @@ def judge_evidence(
     model was fitted on its vectors)."""
     profile = analyse_question(question)
     candidates = gather_candidates(profile, hits, embedder or default_embedder(), stored or {})
-    evidence = [Evidence(c.hit, c.sentence.text, round(c.score, 4)) for c in candidates[:EVIDENCE_KEPT]]
+    evidence = [Evidence(c.hit, c.sentence.text, round(c.score, 4), c.keyed) for c in candidates[:EVIDENCE_KEPT]]
     if not candidates:
         reason = "nothing in the knowledge base matches the question"
         return Judgement(False, 0.0, [], [reason], profile.question_type)
@@ -161,10 +179,12 @@ def gather_candidates(
     for rank, hit, sentence, coverage, focus_coverage in pending:
         similarity = float(known[(hit.chunk_id, sentence.position, sentence.text)] @ question_vector)
         answer_type = mentions_answer_type(profile.question_type, sentence.text, profile.text)
+        keyed = _keyed_by(sentence, profile.key_stems - stems(f"{hit.title} {hit.section}"), profile.key_stems)
         score = (
             float(similarity)
             + FOCUS_WEIGHT * focus_coverage
             + (ANSWER_TYPE_WEIGHT if answer_type else 0.0)
+            + (KEYED_ROW_WEIGHT if keyed else 0.0)
             - RANK_PENALTY * rank
         )
         candidates.append(
@@ -178,6 +198,7 @@ def gather_candidates(
                 focus_coverage,
                 answer_type,
                 score,
+                keyed,
             )
         )
     candidates.sort(key=lambda c: (-c.score, c.rank, c.sentence.position))
@@ -218,9 +239,12 @@ def answer_probability(values: dict[str, float]) -> float:
 
 def judged_probability(profile: QuestionProfile, candidates: Sequence[Candidate], probability: float) -> float:
     """The model's probability, capped when the question asks for a date or a number none of the
-    sentences read contains."""
+    sentences read contains, and raised when the best sentence is the table row about what is asked."""
     if profile.question_type in MUST_HOLD_ANSWER_TYPE and not any(c.answer_type for c in candidates):
         return min(probability, MISSING_ANSWER_TYPE_CAP)
+    best = candidates[0]
+    if best.keyed and best.answer_type is not False and best.coverage >= KEYED_ROW_COVERAGE:
+        return max(probability, KEYED_ROW_FLOOR)
     return probability
 
 
@@ -243,20 +267,63 @@ def explain(
     return reasons
 
 
+def search_for_judging(
+    kb: SupportsSearch, question: str, k: int, collections: Sequence[str] | None = None
+) -> list[Hit]:
+    """The top ``k`` passages for ``question``, plus (from ``DEEPER_HITS`` further down) the best one
+    naming a key term none of them names: what the graph, the benchmark and the fitting script read."""
+    return hits_to_keep(question, kb.search(question, k=k + DEEPER_HITS, collections=collections), k)
+
+
+def hits_to_keep(profile: QuestionProfile | str, hits: Sequence[Hit], k: int) -> list[Hit]:
+    """The top ``k`` of ``hits`` (retrieved ``k + DEEPER_HITS`` deep), plus the best-ranked deeper one
+    naming a key term that none of the top ``k`` names ("boston" in a rates table ranked 8th)."""
+    if isinstance(profile, str):
+        profile = analyse_question(profile)
+    kept = list(hits[:k])
+    missing = profile.key_stems - set().union(*(_passage_stems(h) for h in kept))
+    extra = next((h for h in hits[k:] if missing & _passage_stems(h)), None) if missing else None
+    return kept + ([extra] if extra is not None else [])
+
+
 def passages_to_read(profile: QuestionProfile | str, hits: Sequence[Hit]) -> list[Hit]:
-    """The top passages, plus the best-ranked lower one naming a key term the top ones leave out."""
+    """The top passages, plus the best-ranked lower one naming a key term the top ones leave out, or
+    else holding a table row about a key term when the top ones hold none."""
     if isinstance(profile, str):
         profile = analyse_question(profile)
     read = list(hits[:HITS_CONSIDERED])
+    lower = hits[HITS_CONSIDERED:]
     missing = profile.key_stems - set().union(*(_passage_stems(h) for h in read))
     if missing:
-        extra = next((h for h in hits[HITS_CONSIDERED:] if missing & _passage_stems(h)), None)
-        read += [extra] if extra is not None else []
-    return read
+        extra = next((h for h in lower if missing & _passage_stems(h)), None)
+    elif not any(_has_keyed_row(h, profile) for h in read):
+        extra = next((h for h in lower if _has_keyed_row(h, profile)), None)
+    else:
+        extra = None
+    return read + ([extra] if extra is not None else [])
 
 
 def _passage_stems(hit: Hit) -> set[str]:
     return stems(f"{hit.title} {hit.section} {hit.text}")
+
+
+def _has_keyed_row(hit: Hit, profile: QuestionProfile) -> bool:
+    if "|" not in hit.text:
+        return False
+    focus = profile.key_stems - stems(f"{hit.title} {hit.section}")
+    return any(_keyed_by(sentence, focus, profile.key_stems) for sentence in split_sentences(hit.text))
+
+
+def _keyed_by(sentence: Sentence, focus: frozenset[str] | set[str], asked: frozenset[str]) -> bool:
+    """A table row about a focus term (its first cell names it) whose other cells or headers name
+    another term of the question, the thing asked about it: "Destination: Boston; Per diem per day:
+    USD 95" for "per diem in Boston?", not "Benefit: Meal allowance; Interns: Yes" for "What is the
+    meal allowance?"."""
+    if not sentence.key:
+        return False
+    key = stems(sentence.key)
+    rest = sentence.text.split("; ", 1)[1] if "; " in sentence.text else ""
+    return bool(focus & key) and bool((asked - key) & stems(rest))
 
 
 def _readable_sentences(hit: Hit, profile: QuestionProfile) -> list[Sentence]:

@@ -79,6 +79,8 @@ def _choose(evidence: list[Evidence], max_sentences: int) -> list[_Chosen]:
             if item.hit.source not in cited_sources and len(entry.hits) < MAX_SOURCES_PER_SENTENCE:
                 entry.hits.append(item.hit)  # the same words in another document: cite it too
             continue
+        if evidence[0].keyed and not item.keyed:
+            continue  # the row about what was asked ("Destination: Boston; ...") answers on its own
         if len(chosen) < max_sentences and item.score >= best - SCORE_WINDOW:
             chosen[key] = _Chosen(item.sentence, item, [item.hit])
     return list(chosen.values())

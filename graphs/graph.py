@@ -21,7 +21,7 @@ from langgraph.runtime import Runtime
 
 from graphs.context import KeelContext
 from graphs.drafting import DraftFailure, condense_with_model, draft_with_model, is_complex
-from graphs.evidence import Evidence, Judgement, judge_evidence, passages_to_read
+from graphs.evidence import Evidence, Judgement, judge_evidence, passages_to_read, search_for_judging
 from graphs.extractive import compose_answer
 from graphs.followup import fold_into_previous, is_follow_up
 from graphs.result import Citation, GuardVerdict, TurnResult
@@ -125,7 +125,7 @@ def condense(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
 @timed("retrieve")
 def retrieve(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     ctx = runtime.context
-    hits = ctx.kb.search(state["standalone"], k=ctx.k, collections=ctx.collections)
+    hits = search_for_judging(ctx.kb, state["standalone"], ctx.k, ctx.collections)
     kept, verdict = ctx.screen_hits([h.to_json() for h in hits])
     update: dict[str, Any] = {"hits": kept}
     if verdict is not None:
@@ -260,7 +260,8 @@ def _judgement_to_state(judgement: Any) -> dict[str, Any]:
         "reasons": list(judgement.reasons),
         "question_type": judgement.question_type,
         "evidence": [
-            {"chunk_id": e.hit.chunk_id, "sentence": e.sentence, "score": float(e.score)} for e in judgement.evidence
+            {"chunk_id": e.hit.chunk_id, "sentence": e.sentence, "score": float(e.score), "keyed": e.keyed}
+            for e in judgement.evidence
         ],
     }
 
@@ -271,7 +272,9 @@ def _extractive_draft(state: State) -> dict[str, Any]:
     judgement = Judgement(
         sufficient=j["sufficient"],
         confidence=j["confidence"],
-        evidence=[Evidence(hit=by_id[e["chunk_id"]], sentence=e["sentence"], score=e["score"]) for e in j["evidence"]],
+        evidence=[
+            Evidence(by_id[e["chunk_id"]], e["sentence"], e["score"], e.get("keyed", False)) for e in j["evidence"]
+        ],
         reasons=j["reasons"],
         question_type=j["question_type"],
     )

@@ -33,6 +33,7 @@ class Sentence:
     position: int  # order within the chunk
     start: int = 0  # its span in the chunk's text (a table row's span is its row)
     end: int = 0
+    key: str = ""  # a table row's first cell, what the row is about ("London"); "" for prose
 
 
 @dataclass
@@ -41,6 +42,7 @@ class _Block:
     heading: str
     spans: list[tuple[int, int]]  # where each joined line sits in the chunk's text
     whole: bool = False  # a table row or a record of fields: one sentence whatever its dots
+    key: str = ""  # a table row's first cell
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """The chunk-text span of ``text[start:end]`` (lines are joined by one space)."""
@@ -66,7 +68,7 @@ def split_sentences(text: str) -> list[Sentence]:
             piece = _clean(block.text[start:end])
             if len(piece.split()) >= MIN_WORDS:
                 span = block.source_span(start, end)
-                found.append(Sentence(piece[:MAX_CHARS], block.heading, len(found), *span))
+                found.append(Sentence(piece[:MAX_CHARS], block.heading, len(found), *span, key=block.key))
     return found
 
 
@@ -119,7 +121,7 @@ def _blocks(text: str) -> list[_Block]:
                     continue
             pairs = zip(header, cells, strict=False) if len(header) == len(cells) else (("", c) for c in cells)
             row = "; ".join(f"{h}: {c}" if h else c for h, c in pairs if c)
-            blocks.append(_Block(row, heading, [span], whole=True))
+            blocks.append(_Block(row, heading, [span], whole=True, key=next((c for c in cells if c), "")))
         elif _LIST_MARKER.match(line):
             flush()
             item = _LIST_MARKER.sub("", line).strip()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graphs import evidence_model
-from graphs.evidence import Judgement, judge_evidence, passages_to_read
+from graphs.evidence import Judgement, hits_to_keep, judge_evidence, passages_to_read, search_for_judging
 from graphs.extractive import compose_answer
 from knowledge.base import KnowledgeBase
 from tests.knowledge.helpers import small_kb_folder
@@ -26,7 +26,7 @@ def kb(tmp_path: Path) -> KnowledgeBase:
 
 def _judge(kb: KnowledgeBase, question: str, **kwargs: object) -> Judgement:
     """As the graph judges: with the sentence vectors stored at ingestion."""
-    hits = kb.search(question, k=5)
+    hits = search_for_judging(kb, question, 5)
     return judge_evidence(question, hits, stored=kb.sentences_of(passages_to_read(question, hits)), **kwargs)  # type: ignore[arg-type]
 
 
@@ -121,6 +121,12 @@ SAMPLE_QUESTIONS = [
     # a row of an HTML rates table, in a chunk retrieval ranks below two passages about per diems in general
     ("What is the per diem in London?", "per-diems-and-hotel-caps", "GBP 70"),
     ("What is the per diem in Montreal?", "per-diems-and-hotel-caps", "CAD 95"),
+    # the top passage names Toronto in passing ("CAD in Toronto"); the row about Toronto is read and chosen
+    ("What is the per diem for a trip to Toronto?", "per-diems-and-hotel-caps", "CAD 100"),
+    ("What is the hotel cap in Berlin?", "per-diems-and-hotel-caps", "EUR 180"),
+    # the rates table ranks 8th: found by looking deeper for the one term no top passage names
+    ("How much per diem do I get in Boston?", "per-diems-and-hotel-caps", "USD 95"),
+    ("How much can I spend on hotels in New York?", "per-diems-and-hotel-caps", "USD 340"),
 ]
 ABSENT_TOPICS = [
     "Do employees get stock options?",
@@ -156,3 +162,28 @@ def test_a_lower_passage_is_read_when_it_alone_names_a_key_term_of_the_question(
     covered = "How many vacation days do I get?"
     top = sample_kb.search(covered, k=5)
     assert passages_to_read(covered, top) == top[:2]  # the top two name every key term: nothing more is read
+
+
+def test_the_row_about_what_is_asked_answers_on_its_own(sample_kb):
+    question = "How much per diem do I get in Boston?"
+    judgement = _judge(sample_kb, question)
+    answer, citations = compose_answer(question, judgement)
+    assert answer.startswith("Destination: New York, San Francisco, Boston; Per diem per day: USD 95")
+    assert "EUR" not in answer and len(citations) == 1  # not the Paris worked example that scored near it
+
+
+def test_retrieval_looks_deeper_for_a_term_no_top_passage_names(sample_kb):
+    question = "How much per diem do I get in Boston?"
+    found = sample_kb.search(question, k=10)
+    assert not any("Boston" in hit.text for hit in found[:5])  # else this test proves nothing
+    kept = hits_to_keep(question, found, 5)
+    assert kept[:5] == found[:5] and len(kept) == 6 and "Boston" in kept[5].text
+    assert hits_to_keep("How many vacation days do I get?", found, 5) == found[:5]
+
+
+def test_a_row_about_a_term_is_read_when_the_top_passages_name_it_only_in_passing(sample_kb):
+    question = "What is the per diem for a trip to Toronto?"
+    hits = search_for_judging(sample_kb, question, 5)
+    read = passages_to_read(question, hits)
+    assert "Toronto" in read[0].text and not any("| Toronto" in hit.text for hit in read[:2])
+    assert len(read) == 3 and "| Toronto" in read[2].text

@@ -29,6 +29,7 @@ def test_markdown_prose_lists_and_tables_become_sentences_under_their_heading():
         "Benefit: Meal allowance; Employees: Yes; Interns: No",
     ]
     assert {s.heading for s in sentences} == {"Vacation"}
+    assert [s.key for s in sentences] == ["", "", "", "", "Meal allowance"]  # only a table row has a key
     assert [s.position for s in sentences] == [0, 1, 2, 3, 4]
 
 
@@ -90,6 +91,7 @@ def test_an_html_table_row_is_one_sentence_read_against_the_table_header():
         "City: Paris | Lyon; Per diem: EUR 80; Hotel cap: EUR 210",
     ]
     assert {s.heading for s in sentences} == {"Rates"}
+    assert [s.key for s in sentences] == ["London", "Paris | Lyon"]  # what each row is about
 
 
 def test_a_table_without_header_cells_keeps_its_first_row_as_data():
