@@ -66,7 +66,7 @@ MUST_HOLD_ANSWER_TYPE = ("date", "number")
 MISSING_ANSWER_TYPE_CAP = 0.25  # below this the best passage is reported as only loosely related
 # And one for tables, which ClapNQ (the model's data) has none of: when the best sentence is the row
 # about the thing asked ("Destination: Boston; Per diem per day: USD 95" for "per diem in Boston?"),
-# holds the kind of answer asked, and with its title and heading names all key terms but one, the
+# holds the kind of answer asked, and with its title and heading names at least 3 in 4 key terms, the
 # evidence counts as sufficient (a similarity to a terse row is low, which the model reads as weak).
 KEYED_ROW_FLOOR = 0.6
 KEYED_ROW_COVERAGE = 0.75
