@@ -118,7 +118,7 @@ class Candidate:
 
 
 def judge_evidence(
-    question: str,
+    question: str | QuestionProfile,
     hits: Sequence[Hit],
     *,
     embedder: Embedder | None = None,
@@ -129,8 +129,9 @@ def judge_evidence(
 
     ``stored`` holds the chunks' sentence vectors from ingestion (``KnowledgeBase.sentences_of``);
     whatever is missing there is embedded here with ``embedder`` (the bundled MiniLM by default: the
-    model was fitted on its vectors)."""
-    profile = analyse_question(question)
+    model was fitted on its vectors). ``question`` may come analysed (with the collection's word
+    statistics, :func:`graphs.question.analyse_question`)."""
+    profile = question if isinstance(question, QuestionProfile) else analyse_question(question)
     candidates = gather_candidates(profile, hits, embedder or default_embedder(), stored or {})
     evidence = [Evidence(c.hit, c.sentence.text, round(c.score, 4), c.keyed) for c in candidates[:EVIDENCE_KEPT]]
     if not candidates:

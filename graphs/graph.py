@@ -1,6 +1,6 @@
 """The answer graph: a deterministic state machine around a (possibly absent) language model.
 
-    begin → check_input ─┬─ condense → retrieve → judge ─┬─ draft ─┬─ check_output ─┬─ deliver ─┐
+    begin → check_input ─┬─ in_thread → retrieve → judge ┬─ draft ─┬─ check_output ─┬─ deliver ─┐
                          ├─ refuse ───────────────────────┼─────────┼────────────────┼─ refuse ──┼─ finish
                          └─ hand_over ────────────────────┴─────────┴────────────────┴─ hand_over┘
 
@@ -21,12 +21,22 @@ from langgraph.runtime import Runtime
 
 from graphs.context import KeelContext
 from graphs.drafting import DraftFailure, condense_with_model, draft_with_model, is_complex
-from graphs.evidence import Evidence, Judgement, judge_evidence, passages_to_read, search_for_judging
+from graphs.evidence import DEEPER_HITS, Evidence, Judgement, hits_to_keep, judge_evidence, passages_to_read
 from graphs.extractive import compose_answer
-from graphs.followup import fold_into_previous, is_follow_up
+from graphs.question import analyse_question
 from graphs.result import Citation, GuardVerdict, TurnResult
 from graphs.state import InputState, State
+from graphs.thread import (
+    LAST_SOURCES_BONUS,
+    Query,
+    better_reading,
+    context_weight,
+    in_thread,
+    last_sources,
+    without_preface,
+)
 from graphs.triage import ASKED_FOR_PERSON, asks_for_person
+from knowledge.search import fuse_rankings
 from knowledge.types import Hit
 
 Node = Callable[[State, Runtime[KeelContext]], dict[str, Any]]
@@ -34,6 +44,7 @@ Node = Callable[[State, Runtime[KeelContext]], dict[str, Any]]
 PER_TURN_RESET: dict[str, Any] = {
     "safe_question": "",
     "standalone": "",
+    "queries": [],
     "hits": [],
     "judgement": {},
     "draft": {},
@@ -75,7 +86,12 @@ def begin(state: State) -> dict[str, Any]:
 
 @timed("check_input")
 def check_input(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
-    report = runtime.context.check_input(state["question"], channel=state.get("channel"))
+    kb = runtime.context.kb
+
+    def known_name(name: str) -> bool:  # a name the knowledge base holds is the subject, not personal data
+        return kb.vocabulary().names(name)
+
+    report = runtime.context.check_input(state["question"], channel=state.get("channel"), known_name=known_name)
     update: dict[str, Any] = {
         # The raw question leaves the state here: the checkpointer stores the state (thread memory,
         # pending hand-overs), and personal data must not reach storage.
@@ -101,33 +117,48 @@ def without_placeholders(text: str) -> str:
     return re.sub(r"\s+([?.!,:;])", r"\1", _PLACEHOLDER.sub("", text)).strip()
 
 
-@timed("condense")
-def condense(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
-    question = without_placeholders(state["safe_question"]) or state["safe_question"]
+@timed("in_thread")
+def read_in_thread(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    """What to search: the question as asked and, in a thread, the question read with the thread
+    (folded onto the previous question, or the model's rewrite when an LLM is configured)."""
+    question = without_preface(without_placeholders(state["safe_question"]) or state["safe_question"])
+    queries = [Query(question, 1.0, "the question as asked")]
     history = state.get("history", [])
-    if not is_follow_up(question, bool(history)):
-        return {"standalone": question}
-    ctx = runtime.context
-    if ctx.llm is not None:
-        try:
-            return {"standalone": condense_with_model(ctx.llm, question, history[-ctx.max_history :])}
-        except DraftFailure as failure:
-            return {
-                "standalone": fold_into_previous(question, history[-1]["standalone"]),
-                "reasons": [
-                    *state.get("reasons", []),
-                    f"follow-up rewritten without the model: {failure.reason}",
-                ],
-            }
-    return {"standalone": fold_into_previous(question, history[-1]["standalone"])}
+    update: dict[str, Any] = {"standalone": question}
+    if history:
+        ctx = runtime.context
+        folded = in_thread(question, history[-1]["question"])
+        contextual = Query(folded, 0.0, "the question with the previous one in this thread")
+        if ctx.llm is not None:
+            try:
+                rewrite = condense_with_model(ctx.llm, question, history[-ctx.max_history :])
+                contextual = Query(rewrite, 0.0, f"the question rewritten with the thread by {ctx.llm_name}")
+            except DraftFailure as failure:
+                update["reasons"] = [*state.get("reasons", []), f"thread read without the model: {failure.reason}"]
+        if contextual.text.strip().lower() != question.strip().lower():
+            queries.append(contextual)
+    update["queries"] = [q.to_json() for q in queries]
+    return update
 
 
 @timed("retrieve")
 def retrieve(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     ctx = runtime.context
-    hits = search_for_judging(ctx.kb, state["standalone"], ctx.k, ctx.collections)
+    queries = state["queries"]
+    asked = queries[0]["query"]
+    if len(queries) == 1:
+        hits = ctx.kb.search(asked, k=ctx.k + DEEPER_HITS, collections=ctx.collections)
+    else:
+        depth = max(ctx.k + DEEPER_HITS, ctx.kb.retriever.params.candidates)
+        alone = ctx.kb.search(asked, k=depth, collections=ctx.collections)
+        weight = context_weight(alone, len(_profile(asked, runtime).key_terms))
+        queries = [queries[0], {**queries[1], "weight": round(weight, 3)}]
+        in_context = ctx.kb.search(queries[1]["query"], k=depth, collections=ctx.collections) if weight > 0 else []
+        boost = {chunk_id: LAST_SOURCES_BONUS for chunk_id in last_sources(state.get("history", []))}
+        hits = fuse_rankings([(alone, 1.0), (in_context, weight)], boost)
+    hits = hits_to_keep(_profile(asked, runtime), hits, ctx.k)
     kept, verdict = ctx.screen_hits([h.to_json() for h in hits])
-    update: dict[str, Any] = {"hits": kept}
+    update: dict[str, Any] = {"hits": kept, "queries": queries}
     if verdict is not None:
         update["verdicts"] = [*state.get("verdicts", []), {**verdict, "stage": "retrieval"}]
     return update
@@ -135,14 +166,27 @@ def retrieve(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
 
 @timed("judge")
 def judge(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
+    """Judge the passages against each reading of the question and keep the one they support best."""
     ctx = runtime.context
     hits = [Hit(**h) for h in state["hits"]]
-    stored = ctx.kb.sentences_of(passages_to_read(state["standalone"], hits))
-    judgement = judge_evidence(state["standalone"], hits, threshold=ctx.judge_threshold, stored=stored)
-    update: dict[str, Any] = {"judgement": _judgement_to_state(judgement)}
+    asked, *others = state["queries"]
+    readings = [asked["query"], *(q["query"] for q in others if q["weight"] > 0)]
+    judgements = []
+    for text in readings:
+        profile = _profile(text, runtime)
+        stored = ctx.kb.sentences_of(passages_to_read(profile, hits))
+        judgements.append(judge_evidence(profile, hits, threshold=ctx.judge_threshold, stored=stored))
+    chosen = better_reading([(text, j.confidence) for text, j in zip(readings, judgements, strict=True)])
+    judgement = judgements[chosen]
+    update: dict[str, Any] = {"judgement": _judgement_to_state(judgement), "standalone": readings[chosen]}
     if not judgement.sufficient:
         update["reasons"] = [*state.get("reasons", []), *judgement.reasons] or ["the evidence is too weak"]
     return update
+
+
+def _profile(question: str, runtime: Runtime[KeelContext]) -> Any:
+    """The question analysed with the collection's word statistics (filler words set apart)."""
+    return analyse_question(question, runtime.context.kb.vocabulary())
 
 
 @timed("draft")
@@ -226,6 +270,7 @@ def finish(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
         "standalone": state.get("standalone") or result.question,
         "answer": result.answer,
         "decision": result.decision,
+        "sources": [c.chunk_id for c in result.citations],
     }
     history = [*state.get("history", []), turn][-runtime.context.max_history :]
     return {"result": result.to_json(), "history": history}
@@ -233,7 +278,7 @@ def finish(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
 
 # -- routing -----------------------------------------------------------------------------------------
 def route_after_input(state: State) -> str:
-    return {"refuse": "refuse", "hand_over": "hand_over"}.get(state["pending_action"], "condense")
+    return {"refuse": "refuse", "hand_over": "hand_over"}.get(state["pending_action"], "in_thread")
 
 
 def route_after_judge(state: State) -> str:
@@ -313,6 +358,7 @@ def build_result(state: State) -> TurnResult:
         timings_ms=dict(state.get("timings_ms", {})),
         question=state.get("safe_question", ""),
         standalone_question=state.get("standalone", ""),
+        searched=list(state.get("queries", [])),
         verdicts=[GuardVerdict(**v) for v in state.get("verdicts", [])],
         retrieved=[
             {
@@ -334,7 +380,7 @@ def build_graph() -> StateGraph:
     builder = StateGraph(State, context_schema=KeelContext, input_schema=InputState)
     builder.add_node("begin", begin)
     builder.add_node("check_input", check_input)
-    builder.add_node("condense", condense)
+    builder.add_node("in_thread", read_in_thread)
     builder.add_node("retrieve", retrieve)
     builder.add_node("judge", judge)
     builder.add_node("draft", draft)
@@ -346,8 +392,8 @@ def build_graph() -> StateGraph:
 
     builder.add_edge(START, "begin")
     builder.add_edge("begin", "check_input")
-    builder.add_conditional_edges("check_input", route_after_input, ["condense", "refuse", "hand_over"])
-    builder.add_edge("condense", "retrieve")
+    builder.add_conditional_edges("check_input", route_after_input, ["in_thread", "refuse", "hand_over"])
+    builder.add_edge("in_thread", "retrieve")
     builder.add_edge("retrieve", "judge")
     builder.add_conditional_edges("judge", route_after_judge, ["draft", "hand_over"])
     builder.add_conditional_edges("draft", route_after_draft, ["check_output", "hand_over"])

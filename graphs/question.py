@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import Stemmer
 
@@ -111,12 +112,19 @@ ANSWER_PATTERNS = {
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?:]\s)\b([A-Z][a-zA-Z'-]+)")
 
 
+class WordStatistics(Protocol):
+    """The collection's word statistics (knowledge.vocabulary.CollectionVocabulary)."""
+
+    def is_filler(self, word: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class QuestionProfile:
     text: str
     question_type: str
     key_terms: tuple[str, ...]  # content words as written (lower case), in question order
     key_stems: frozenset[str]
+    filler: tuple[str, ...] = ()  # content words the collection shows to be how people talk ("heard")
 
 
 def words(text: str) -> list[str]:
@@ -132,13 +140,20 @@ def stems(text: str) -> set[str]:
     return {stem(w) for w in words(text)}
 
 
-def analyse_question(question: str) -> QuestionProfile:
+def analyse_question(question: str, vocabulary: WordStatistics | None = None) -> QuestionProfile:
+    """The question's type and key terms. With the collection's ``vocabulary``, words it shows to be
+    filler ("I heard", "oops, I meant") are set apart: the evidence need not name them."""
     terms = tuple(dict.fromkeys(w for w in words(question) if w not in STOPWORDS and w not in QUESTION_WORDS))
+    filler = tuple(t for t in terms if vocabulary is not None and not t.isdigit() and vocabulary.is_filler(t))
+    if len(filler) == len(terms):
+        filler = ()  # a question of only common words keeps them: they are all it says
+    kept = tuple(t for t in terms if t not in filler)
     return QuestionProfile(
         text=question,
         question_type=question_type(question),
-        key_terms=terms,
-        key_stems=frozenset(stem(t) for t in terms),
+        key_terms=kept,
+        key_stems=frozenset(stem(t) for t in kept),
+        filler=filler,
     )
 
 

@@ -43,7 +43,8 @@ class TurnResult:
     route: str = "extractive"
     timings_ms: dict[str, float] = field(default_factory=dict)
     question: str = ""  # the question as stored (after redaction)
-    standalone_question: str = ""  # after rewriting a follow-up with the thread's history
+    standalone_question: str = ""  # the reading the judge kept: as asked, or read with the thread
+    searched: list[dict] = field(default_factory=list)  # each search of the turn: query, weight, why
     verdicts: list[GuardVerdict] = field(default_factory=list)
     retrieved: list[dict] = field(default_factory=list)  # chunk_id, source, score, rank, cited
     fallback: bool = False  # True when an LLM failed and the extractive answer stands in

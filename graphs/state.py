@@ -18,12 +18,14 @@ class Turn(TypedDict):
     standalone: str
     answer: str
     decision: str
+    sources: NotRequired[list[str]]  # chunk ids the answer cited (older checkpoints lack it)
 
 
 class State(InputState, total=False):
     history: list[Turn]  # earlier turns of this thread, oldest first
     safe_question: str  # the question after input guards (PII redacted)
-    standalone: str  # the question rewritten to stand alone
+    standalone: str  # the reading of the question the judge kept (as asked, or read with the thread)
+    queries: list[dict[str, Any]]  # what was searched: query, weight in the fusion, why
     hits: list[dict[str, Any]]  # retrieved chunks (Hit.to_json())
     judgement: dict[str, Any]  # sufficient, confidence, reasons, evidence sentences
     draft: dict[str, Any]  # answer, citations, confidence, model, route, fallback

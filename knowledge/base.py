@@ -14,6 +14,7 @@ from knowledge.sentence_vectors import SentenceIndex
 from knowledge.settings import Settings, get_settings
 from knowledge.store import ChunkStore, SentenceStore, StoredSentence, StoredSource, StoreUnavailable
 from knowledge.types import Chunk, Hit
+from knowledge.vocabulary import CollectionVocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,10 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
         return self.retriever.search(query, k=k, collections=collections)
+
+    def vocabulary(self) -> CollectionVocabulary:
+        """Word statistics of what is stored now: which names it holds, which words are filler."""
+        return CollectionVocabulary(self.retriever.keyword_index())
 
     def ingest(
         self,

@@ -34,7 +34,7 @@ HEADING_WEIGHT = 3
 BM25_K1 = 1.2
 BM25_B = 0.75
 # Saved with the index: an index written under other settings is rebuilt rather than trusted.
-SCHEME = f"bm25s-lucene-k1={BM25_K1}-b={BM25_B}-stem=english-stop=en-headings={HEADING_WEIGHT}"
+SCHEME = f"bm25s-lucene-k1={BM25_K1}-b={BM25_B}-stem=english-stop=en-headings={HEADING_WEIGHT}-words"
 
 
 def fingerprint(ids: Sequence[str]) -> str:
@@ -76,14 +76,17 @@ class KeywordIndex:
         collections: list[str],
         retriever: bm25s.BM25 | None,
         tokenizer: bm25s.tokenization.Tokenizer,
+        words: int = 0,
     ) -> None:
         self.ids = ids
+        self.words = words  # running words in the chunks' texts: the collection's size for word statistics
         self.collections = np.array(collections, dtype=object)
         self.fingerprint = fingerprint(ids)
         self.position = {chunk_id: n for n, chunk_id in enumerate(ids)}
         self._retriever = retriever
         self._tokenizer = tokenizer
         self._masks: dict[tuple[str, ...], np.ndarray | None] = {}
+        self._stopwords = frozenset(tokenizer.stopwords or ())
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str], collections: list[str]) -> KeywordIndex:
@@ -95,7 +98,7 @@ class KeywordIndex:
         tokens = bm25s.tokenization.Tokenized(ids=tokens.ids, vocab=dict(tokens.vocab))
         retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         retriever.index(tokens, show_progress=False)
-        return cls(ids, collections, retriever, tokenizer)
+        return cls(ids, collections, retriever, tokenizer, sum(len(text.split()) for text in texts))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -118,6 +121,26 @@ class KeywordIndex:
         if not known:
             return np.zeros(len(self.ids), dtype=np.float32)
         return self._retriever.get_scores(known, weight_mask=self._mask(collections))
+
+    def chunks_with(self, text: str) -> list[np.ndarray] | None:
+        """For each indexed word of ``text`` (stopwords dropped, stemmed as the index stems), the
+        positions of the chunks that contain it; None when some word of ``text`` is in no chunk."""
+        if self._retriever is None:
+            return None
+        pointers, positions = self._retriever.scores["indptr"], self._retriever.scores["indices"]
+        found = []
+        for stem in self.stems(text):
+            token = self._tokenizer.stem_to_sid.get(stem)
+            if token is None or token not in self._retriever.unique_token_ids_set:
+                return None
+            found.append(positions[pointers[token] : pointers[token + 1]])
+        return found
+
+    def stems(self, text: str) -> list[str]:
+        """The words of ``text`` as the index holds them: lower case, stopwords dropped, stemmed."""
+        tokenizer = self._tokenizer
+        words = [w for w in tokenizer.splitter(text.lower()) if w and w not in self._stopwords]
+        return [_STEMMER.stemWord(w) for w in words]
 
     def top(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The ``k`` best (chunk id, score) pairs of a score array, best first; zero scores left out."""
@@ -151,6 +174,7 @@ class KeywordIndex:
             self._tokenizer.save_vocab(str(staging))
         meta = {
             "ids": self.ids,
+            "words": self.words,
             "collections": self.collections.tolist(),
             "fingerprint": self.fingerprint,
             "scheme": SCHEME,
@@ -181,7 +205,7 @@ class KeywordIndex:
             if meta["ids"]:
                 retriever = bm25s.BM25.load(str(folder), show_progress=False)
                 tokenizer.load_vocab(str(folder))
-            index = cls(meta["ids"], meta["collections"], retriever, tokenizer)
+            index = cls(meta["ids"], meta["collections"], retriever, tokenizer, int(meta.get("words", 0)))
         except (OSError, ValueError, KeyError):
             return None
         return index if index.fingerprint == meta.get("fingerprint") else None

@@ -279,3 +279,25 @@ def _hit(chunk_id: str, text: str, meta: dict, **scores: float | int) -> Hit:
         flags=str(meta.get("flags", "")),
         **scores,  # type: ignore[arg-type]
     )
+
+
+def fuse_rankings(
+    rankings: Sequence[tuple[Sequence[Hit], float]], boost: Mapping[str, float] | None = None
+) -> list[Hit]:
+    """One ranking from several searches of one turn (the question alone, the question in its thread),
+    each weighted: a chunk scores the weighted sum of its fused scores, plus ``boost`` (e.g. for the
+    sources of the thread's last answer). Its ``dense_score`` is the best cosine any search gave it."""
+    scores: dict[str, float] = {}
+    best: dict[str, Hit] = {}
+    for hits, weight in rankings:
+        for hit in hits:
+            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + weight * hit.score
+            known = best.get(hit.chunk_id)
+            if known is None or hit.dense_score > known.dense_score:
+                best[hit.chunk_id] = hit
+    for chunk_id, extra in (boost or {}).items():
+        if chunk_id in scores:
+            scores[chunk_id] += extra
+    fused = [replace(hit, score=round(scores[chunk_id], 6)) for chunk_id, hit in best.items()]
+    fused.sort(key=lambda h: (-h.score, h.chunk_id))
+    return fused

@@ -32,7 +32,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "user": "Slack user id of the asker.",
             "thread_ts": "Slack thread timestamp, when in a thread.",
             "question": "The question as asked, after redaction.",
-            "standalone_question": "The question rewritten with the thread's history (what was searched).",
+            "standalone_question": "The reading of the question the judge kept: as asked, or read with its thread (docs/answering.md).",
             "answer": "What Keel said (Slack Markdown, `[n]` citations).",
             "decision": "`answered`, `handed_over` or `refused`.",
             "confidence": "Evidence confidence, 0..1.",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from graphs.guards.leak import protect as protect_prompt
@@ -61,11 +61,18 @@ def _channel_policy(channel: str | None, policy: Policy | None) -> ChannelPolicy
     return (policy or current_policy()).for_channel(channel)
 
 
-def check_input(text: str, *, channel: str | None = None, policy: Policy | None = None) -> GuardReport:
-    """Checks a question before retrieval and before any LLM sees it. ``report.text`` is safe to log."""
+def check_input(
+    text: str,
+    *,
+    channel: str | None = None,
+    policy: Policy | None = None,
+    known_name: Callable[[str], bool] | None = None,
+) -> GuardReport:
+    """Checks a question before retrieval and before any LLM sees it. ``report.text`` is safe to log.
+    ``known_name`` says whether the knowledge base holds a name; such names are not redacted."""
     from graphs.guards import engine
 
-    return engine.run(text, CheckContext(_channel_policy(channel, policy), "input"))
+    return engine.run(text, CheckContext(_channel_policy(channel, policy), "input", known_name=known_name))
 
 
 def check_output(

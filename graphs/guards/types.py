@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -80,6 +80,9 @@ class CheckContext:
     stage: Stage = "input"
     sources: Sequence[SourceText] = field(default_factory=tuple)
     question: str = ""
+    # On questions: does the knowledge base hold this name? A name it holds is the question's subject
+    # ("What is Watson Assistant?", "the Prince of Wales"), not personal data, and is kept.
+    known_name: Callable[[str], bool] | None = None
 
     @property
     def source_text(self) -> str:
