@@ -269,11 +269,12 @@ def explain(
 
 
 def search_for_judging(
-    kb: SupportsSearch, question: str, k: int, collections: Sequence[str] | None = None
+    kb: SupportsSearch, question: QuestionProfile | str, k: int, collections: Sequence[str] | None = None
 ) -> list[Hit]:
     """The top ``k`` passages for ``question``, plus (from ``DEEPER_HITS`` further down) the best one
     naming a key term none of them names: what the graph, the benchmark and the fitting script read."""
-    return hits_to_keep(question, kb.search(question, k=k + DEEPER_HITS, collections=collections), k)
+    text = question.text if isinstance(question, QuestionProfile) else question
+    return hits_to_keep(question, kb.search(text, k=k + DEEPER_HITS, collections=collections), k)
 
 
 def hits_to_keep(profile: QuestionProfile | str, hits: Sequence[Hit], k: int) -> list[Hit]:

@@ -21,9 +21,17 @@ from langgraph.runtime import Runtime
 
 from graphs.context import KeelContext
 from graphs.drafting import DraftFailure, condense_with_model, draft_with_model, is_complex
-from graphs.evidence import DEEPER_HITS, Evidence, Judgement, hits_to_keep, judge_evidence, passages_to_read
+from graphs.evidence import (
+    DEEPER_HITS,
+    Evidence,
+    Judgement,
+    hits_to_keep,
+    judge_evidence,
+    passages_to_read,
+    search_for_judging,
+)
 from graphs.extractive import compose_answer
-from graphs.question import analyse_question
+from graphs.question import QuestionProfile, analyse_question
 from graphs.result import Citation, GuardVerdict, TurnResult
 from graphs.state import InputState, State
 from graphs.thread import (
@@ -145,18 +153,17 @@ def read_in_thread(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any
 def retrieve(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     ctx = runtime.context
     queries = state["queries"]
-    asked = queries[0]["query"]
+    asked = _profile(queries[0]["query"], runtime)
     if len(queries) == 1:
-        hits = ctx.kb.search(asked, k=ctx.k + DEEPER_HITS, collections=ctx.collections)
+        hits = search_for_judging(ctx.kb, asked, ctx.k, ctx.collections)
     else:
         depth = max(ctx.k + DEEPER_HITS, ctx.kb.retriever.params.candidates)
-        alone = ctx.kb.search(asked, k=depth, collections=ctx.collections)
-        weight = context_weight(alone, len(_profile(asked, runtime).key_terms))
+        alone = ctx.kb.search(asked.text, k=depth, collections=ctx.collections)
+        weight = context_weight(alone, len(asked.key_terms))
         queries = [queries[0], {**queries[1], "weight": round(weight, 3)}]
         in_context = ctx.kb.search(queries[1]["query"], k=depth, collections=ctx.collections) if weight > 0 else []
         boost = {chunk_id: LAST_SOURCES_BONUS for chunk_id in last_sources(state.get("history", []))}
-        hits = fuse_rankings([(alone, 1.0), (in_context, weight)], boost)
-    hits = hits_to_keep(_profile(asked, runtime), hits, ctx.k)
+        hits = hits_to_keep(asked, fuse_rankings([(alone, 1.0), (in_context, weight)], boost), ctx.k)
     kept, verdict = ctx.screen_hits([h.to_json() for h in hits])
     update: dict[str, Any] = {"hits": kept, "queries": queries}
     if verdict is not None:
@@ -176,7 +183,7 @@ def judge(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
         profile = _profile(text, runtime)
         stored = ctx.kb.sentences_of(passages_to_read(profile, hits))
         judgements.append(judge_evidence(profile, hits, threshold=ctx.judge_threshold, stored=stored))
-    chosen = better_reading([(text, j.confidence) for text, j in zip(readings, judgements, strict=True)])
+    chosen = better_reading([j.confidence for j in judgements])
     judgement = judgements[chosen]
     update: dict[str, Any] = {"judgement": _judgement_to_state(judgement), "standalone": readings[chosen]}
     if not judgement.sufficient:
@@ -184,7 +191,7 @@ def judge(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     return update
 
 
-def _profile(question: str, runtime: Runtime[KeelContext]) -> Any:
+def _profile(question: str, runtime: Runtime[KeelContext]) -> QuestionProfile:
     """The question analysed with the collection's word statistics (filler words set apart)."""
     return analyse_question(question, runtime.context.kb.vocabulary())
 

@@ -90,10 +90,10 @@ def last_sources(history: Sequence[dict[str, Any]]) -> list[str]:
     return list(history[-1].get("sources", []))
 
 
-def better_reading(candidates: Sequence[tuple[str, float]]) -> int:
-    """Index of the reading the judge was most confident in; ties go to the question as asked."""
+def better_reading(confidences: Sequence[float]) -> int:
+    """Index of the reading the judge was most confident in; ties go to the first (the question as asked)."""
     best = 0
-    for n, (_, confidence) in enumerate(candidates):
-        if confidence > candidates[best][1] + 1e-9:
+    for n, confidence in enumerate(confidences):
+        if confidence > confidences[best] + 1e-9:
             best = n
     return best
