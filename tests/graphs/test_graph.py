@@ -183,6 +183,35 @@ def test_streaming_yields_tokens_then_the_result(kb, llm_env):
     assert len(tokens) >= 3 and "".join(tokens) == result.answer == ANSWER
 
 
+def test_with_an_llm_a_thread_turn_is_also_searched_as_the_model_rewrote_it(kb, llm_env):
+    thread = "slack:C1:1700000000.000700"
+    llm_env.queue(Reply(text="Employees get 25 days of vacation a year [1]."))
+    agent_for(kb).ask("How many vacation days do employees get?", thread_id=thread)
+    llm_env.queue(
+        Reply(text="How many vacation days do contractors get?"),  # the rewrite
+        Reply(text="Contractors get 15 days of vacation [1]."),  # the answer
+    )
+    result = agent_for(kb).ask("and for contractors?", thread_id=thread)
+    assert result.decision == "answered" and "15 days" in result.answer
+    asked, rewritten = result.searched
+    assert asked["query"] == "and for contractors?"
+    assert rewritten["query"] == "How many vacation days do contractors get?"
+    assert "rewritten with the thread" in rewritten["why"] and rewritten["weight"] > 0
+    rewrite_request = llm_env.chat_requests[-2]
+    assert "vacation days do employees get" in str(rewrite_request.messages)  # the thread went with it
+
+
+def test_a_failed_rewrite_reads_the_thread_without_the_model_and_says_so(kb, llm_env):
+    thread = "slack:C1:1700000000.000800"
+    llm_env.queue(Reply(text="Employees get 25 days of vacation a year [1]."))
+    agent_for(kb).ask("How many vacation days do employees get?", thread_id=thread)
+    llm_env.queue(Reply(status=500), Reply(status=500), Reply(text="Contractors get 15 days of vacation [1]."))
+    result = agent_for(kb).ask("and for contractors?", thread_id=thread)
+    assert result.decision == "answered" and "15 days" in result.answer
+    assert "vacation" in result.searched[1]["query"].lower()  # folded onto the previous question instead
+    assert any(r.startswith("thread read without the model") for r in result.reasons)
+
+
 def test_complex_questions_go_to_the_strong_model(kb, llm_env, monkeypatch):
     monkeypatch.setenv("KEEL_LLM_STRONG", "openai:gpt-4o")
     get_settings(fresh=True)
