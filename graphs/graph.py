@@ -39,7 +39,9 @@ from graphs.thread import (
     Query,
     better_reading,
     context_weight,
+    ellipsis,
     in_thread,
+    is_fragment,
     last_sources,
     without_preface,
 )
@@ -135,14 +137,21 @@ def read_in_thread(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any
     update: dict[str, Any] = {"standalone": question}
     if history:
         ctx = runtime.context
-        folded = in_thread(question, history[-1]["question"])
-        contextual = Query(folded, 0.0, "the question with the previous one in this thread")
+        previous = history[-1]["question"]
+        fragment = is_fragment(question)  # "what about Lisbon?": its reading in the thread replaces it
+        contextual = None
         if ctx.llm is not None:
             try:
                 rewrite = condense_with_model(ctx.llm, question, history[-ctx.max_history :])
-                contextual = Query(rewrite, 0.0, f"the question rewritten with the thread by {ctx.llm_name}")
+                why = f"the question rewritten with the thread by {ctx.llm_name}"
+                contextual = Query(rewrite, float(fragment), why, fragment)
             except DraftFailure as failure:
                 update["reasons"] = [*state.get("reasons", []), f"thread read without the model: {failure.reason}"]
+        if contextual is None and (read := ellipsis(question, previous, ctx.kb.phrase_similarity)) is not None:
+            contextual = Query(read, 1.0, "the fragment put in place of its like in the previous question", True)
+        if contextual is None:
+            folded = in_thread(question, previous, ctx.kb.phrase_similarity)
+            contextual = Query(folded, 0.0, "the question with the previous one in this thread")
         if contextual.text.strip().lower() != question.strip().lower():
             queries.append(contextual)
     update["queries"] = [q.to_json() for q in queries]
@@ -156,6 +165,9 @@ def retrieve(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     asked = _profile(queries[0]["query"], runtime)
     if len(queries) == 1:
         hits = search_for_judging(ctx.kb, asked, ctx.k, ctx.collections)
+    elif queries[1].get("replaces_question"):  # "what about Lisbon?" is searched as "When is payday in Lisbon?"
+        hits = search_for_judging(ctx.kb, _profile(queries[1]["query"], runtime), ctx.k, ctx.collections)
+        queries = [{**queries[0], "weight": 0.0}, queries[1]]
     else:
         depth = max(ctx.k + DEEPER_HITS, ctx.kb.retriever.params.candidates)
         alone = ctx.kb.search(asked.text, k=depth, collections=ctx.collections)
@@ -184,6 +196,8 @@ def judge(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
         stored = ctx.kb.sentences_of(passages_to_read(profile, hits))
         judgements.append(judge_evidence(profile, hits, threshold=ctx.judge_threshold, stored=stored))
     chosen = better_reading([j.confidence for j in judgements])
+    if len(others) == 1 and others[0].get("replaces_question") and judgements[1].sufficient:
+        chosen = 1  # the ellipsis read in its thread is the question whenever the evidence supports it
     judgement = judgements[chosen]
     update: dict[str, Any] = {"judgement": _judgement_to_state(judgement), "standalone": readings[chosen]}
     if not judgement.sufficient:

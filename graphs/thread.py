@@ -19,40 +19,55 @@ docs/answering.md has the figures and what was tried.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from graphs.question import QUESTION_WORDS, STOPWORDS
 from knowledge.types import Hit
+
+# How alike two short phrases are (cosine of their embeddings): the fold uses it to find the words a
+# fragment replaces.
+Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 
 LAST_SOURCES_BONUS = 0.05
 # How far back a thread is read: the previous question (more turns added noise on mtrag_dev).
 CONTEXT_TURNS = 1
 
 LEADS = re.compile(
-    r"^\s*(?:and|but|also|so|then|ok(?:ay)?|what about|how about|and what about|and how about|what if|"
-    r"same for|is it the same for|does (?:that|this|it) apply to|and for|for)\b[\s,]*",
+    r"^\s*(?:(?:and what about|and how about|what about|how about|is it the same for|same for|"
+    r"does (?:that|this|it) apply to|and|but|also|so|then|ok(?:ay)?)\b[\s,]*)+",
     re.IGNORECASE,
 )
+# Set on the handbook threads with MiniLM: a city for a city scores ~0.4-0.6, unrelated words ~0.1-0.35.
+SWAP_MIN = 0.35
+SWAP_MARGIN = 0.05
+_LEADING_FUNCTION_WORDS = re.compile(r"^(?:(?:for|in|at|on|with|to|a|an|the|our|my)\s+)+", re.IGNORECASE)
+_STAND_IN = re.compile(r"\s+ones?$", re.IGNORECASE)  # "the Toronto one": the noun is the previous one's
+_ASKS = re.compile(r"\b(?:who|what|when|where|why|how|which)\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 QUESTION_START = re.compile(r"^\s*(who|what|when|where|why|how|which|can|do|does|is|are|should|may)\b", re.I)
 
 
 @dataclass(frozen=True)
 class Query:
-    """One search of a turn: the text searched, its weight in the fusion, and why it was searched."""
+    """One search of a turn: the text searched, its weight in the fusion, and why it was searched.
+    ``replaces_question`` marks an ellipsis read in its thread: it is searched instead of the fragment."""
 
     text: str
     weight: float
     why: str
+    replaces_question: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"query": self.text, "weight": round(self.weight, 3), "why": self.why}
+        read = {"query": self.text, "weight": round(self.weight, 3), "why": self.why}
+        return {**read, "replaces_question": True} if self.replaces_question else read
 
 
-def in_thread(question: str, previous: str) -> str:
-    """The question folded onto the previous one: "and for contractors?" after "How many vacation days
-    do I get?" reads "How many vacation days do I get for contractors?"; a full question keeps both,
-    the earlier first. ``previous`` is the previous question *as asked*, so folds never chain."""
+def in_thread(question: str, previous: str, similarity: Similarity | None = None) -> str:
+    """The question folded onto the previous one: an ellipsis is read in place (:func:`ellipsis`), other
+    fragments are appended ("How many vacation days do I get for contractors?"), a full question keeps
+    both, the earlier first. ``previous`` is the previous question *as asked*, so folds never chain."""
     rest = LEADS.sub("", question).strip().rstrip("?.! ")
     base = previous.strip().rstrip("?.! ")
     if not rest:
@@ -61,7 +76,55 @@ def in_thread(question: str, previous: str) -> str:
         return question
     if QUESTION_START.match(rest):
         return f"{base}? {rest}?"
-    return f"{base} {rest}?"
+    return ellipsis(question, previous, similarity) or f"{base} {rest}?"
+
+
+def ellipsis(question: str, previous: str, similarity: Similarity | None) -> str | None:
+    """The previous question with a fragment put in place of the words it is most like: "what about
+    Lisbon?" after "When is payday in Toronto?" reads "When is payday in Lisbon?", "and for
+    contractors?" after "How many vacation days do employees get?" reads "How many vacation days do
+    contractors get?". None when the question is not a fragment or no words are clearly alike (then the
+    fragment may change the subject: "what about the dental plan?" after a parental-leave question)."""
+    if similarity is None or not is_fragment(question):
+        return None
+    rest = LEADS.sub("", question).strip().rstrip("?.! ")
+    swapped = substituted(rest, previous.strip().rstrip("?.! "), similarity)
+    return f"{swapped}?" if swapped else None
+
+
+def is_fragment(question: str) -> bool:
+    """A turn with a lead ("and", "what about") and no question of its own: "what about Lisbon?",
+    "and for contractors?", "and a phone allowance?"."""
+    lead = LEADS.match(question)
+    rest = question[lead.end() :] if lead else ""
+    return bool(lead) and bool(rest.strip(" ?.!")) and not QUESTION_START.match(rest) and not _ASKS.search(rest)
+
+
+def substituted(fragment: str, previous: str, similarity: Similarity) -> str | None:
+    """``previous`` with the span most like ``fragment`` replaced by it, or None when no span of one or
+    two content words is at least ``SWAP_MIN`` alike and ``SWAP_MARGIN`` ahead of every span apart
+    from it (a city for a city, a group of people for a group, not a guess)."""
+    core = _STAND_IN.sub("", _LEADING_FUNCTION_WORDS.sub("", fragment)).strip()
+    spans = _content_spans(previous)
+    if not core or len(core.split()) > 4 or not spans:
+        return None
+    scores = list(similarity(core, [previous[a:b] for a, b in spans]))
+    best = max(range(len(spans)), key=scores.__getitem__)
+    a, b = spans[best]
+    rivals = [scores[n] for n, (c, d) in enumerate(spans) if d <= a or c >= b]
+    if scores[best] < SWAP_MIN or scores[best] - max(rivals, default=0.0) < SWAP_MARGIN:
+        return None
+    return f"{previous[:a]}{core}{previous[b:]}"
+
+
+def _content_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of one or two consecutive content words (not stop or question words)."""
+    found = [m for m in _WORD.finditer(text) if m.group().lower() not in STOPWORDS | QUESTION_WORDS]
+    spans = [m.span() for m in found]
+    for first, second in zip(found, found[1:], strict=False):
+        if not text[first.end() : second.start()].strip():
+            spans.append((first.start(), second.end()))
+    return spans
 
 
 def context_weight(hits_alone: Sequence[Hit], key_terms: int) -> float:

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
+import numpy as np
+
 from knowledge.embed import Embedder, default_embedder, make_embedder
 from knowledge.ingest import ChunkFlagger, Ingester, IngestReport, ProgressCallback
 from knowledge.search import FusionParams, Retriever
@@ -63,6 +65,12 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int = 5, collections: Sequence[str] | None = None) -> list[Hit]:
         return self.retriever.search(query, k=k, collections=collections)
+
+    def phrase_similarity(self, text: str, others: Sequence[str]) -> list[float]:
+        """Cosine between ``text`` and each of ``others`` with the knowledge base's embedder."""
+        vectors = self.embedder.embed([text, *others])
+        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return [float(v) for v in vectors[1:] @ vectors[0]]
 
     def vocabulary(self) -> CollectionVocabulary:
         """Word statistics of what is stored now: which names it holds, which words are filler."""

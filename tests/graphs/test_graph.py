@@ -197,6 +197,7 @@ def test_with_an_llm_a_thread_turn_is_also_searched_as_the_model_rewrote_it(kb, 
     assert asked["query"] == "and for contractors?"
     assert rewritten["query"] == "How many vacation days do contractors get?"
     assert "rewritten with the thread" in rewritten["why"] and rewritten["weight"] > 0
+    assert rewritten["replaces_question"] and asked["weight"] == 0  # a fragment is searched as rewritten
     rewrite_request = llm_env.chat_requests[-2]
     assert "vacation days do employees get" in str(rewrite_request.messages)  # the thread went with it
 
