@@ -39,6 +39,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import REPO, data_dir, machine_info, write_results
+from graphs.evaluate import EvalQuestion, Outcome, metrics
+from graphs.result import TurnResult
 from graphs.thread import LEADS, QUESTION_START
 from knowledge.base import KnowledgeBase
 from knowledge.chunking import chunk_document
@@ -107,9 +109,23 @@ def previous_rule(question: str, standalone_before: Sequence[str]) -> str:
     return f"{base}? {rest}?" if QUESTION_START.match(rest) else f"{base} {rest}?"
 
 
-def keel_sources(agent, thread: str, question: str) -> tuple[list[str], dict]:
+def keel_sources(agent, thread: str, question: str) -> tuple[list[str], TurnResult]:
     result = agent.ask(question, thread_id=thread)
-    return [r["source"] for r in result.retrieved], result.to_json()
+    return [r["source"] for r in result.retrieved], result
+
+
+def _outcome(task: dict, result: TurnResult) -> Outcome:
+    """The turn as graphs/evaluate.py scores it: right when it cites a gold passage and holds enough of
+    the reference answer; an unanswerable turn should be declined."""
+    answerable = task["answerability"] in ("ANSWERABLE", "PARTIAL")
+    item = EvalQuestion(
+        task["question"],
+        answerable,
+        [f"mtrag/{g}" for g in task["gold_ids"]] if answerable else [],
+        id=task["task_id"],
+        reference_answer=(task.get("reference_answer") or "") if answerable else "",
+    )
+    return Outcome(item, result, 0.0)
 
 
 def measure_retrieval(kb: KnowledgeBase, agent, tasks: list[dict]) -> dict:
@@ -117,12 +133,15 @@ def measure_retrieval(kb: KnowledgeBase, agent, tasks: list[dict]) -> dict:
     for task in tasks:
         by_conversation[task["conversation_id"]].append(task)
     scores: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    samples = []
+    samples, outcomes = [], []
     rewrites = {row["id"]: row["rewrite"] for row in _jsonl(data_dir() / "qa" / "mtrag_dev" / "rewrites.jsonl")}
     for conversation, turns in by_conversation.items():
         turns.sort(key=lambda t: t["turn"])
         for task in turns:
-            sources, result = keel_sources(agent, f"mtrag:{conversation}", task["question"])
+            sources, turn = keel_sources(agent, f"mtrag:{conversation}", task["question"])
+            result = turn.to_json()
+            if task["answerability"] != "CONVERSATIONAL":
+                outcomes.append(_outcome(task, turn))
             if task["answerability"] not in ("ANSWERABLE", "PARTIAL") or not task["gold_ids"]:
                 continue
             gold = set(task["gold_ids"])
@@ -146,7 +165,8 @@ def measure_retrieval(kb: KnowledgeBase, agent, tasks: list[dict]) -> dict:
         }
         for name, values in scores.items()
     }
-    return {"methods": summary, "examples": samples}
+    answers = {k: v for k, v in metrics(outcomes).items() if k not in ("reliability", "latency_ms")}
+    return {"methods": summary, "answers": answers, "examples": samples}
 
 
 def measure_rewriting(kb: KnowledgeBase, agent, rows: list[dict], covered: set[str]) -> dict:
@@ -226,6 +246,12 @@ def main() -> None:
         print(f"  {name:<20} R@5 {m['recall_at_5']:.3f}   MRR@10 {m['mrr_at_10']:.3f}   ({m['turns']} turns)")
     keel_r5 = retrieval["methods"]["keel"]["recall_at_5"]
     print(f"  target R@5 >= {TARGET_R5}: {'met' if keel_r5 >= TARGET_R5 else 'MISSED'}")
+    a = retrieval["answers"]
+    print(
+        f"Answers through the graph ({a['answerable_questions']} answerable, {a['unanswerable_questions']} unanswerable "
+        f"turns): answered right {a['answered_right']:.3f} (gold cited {a['answered_with_gold']:.3f}, mean reference "
+        f"recall {a['mean_reference_recall']}), unanswerable declined {a['unanswerable_declined']:.3f}, ECE {a['ece']:.3f}"
+    )
     print("Same top-3 passages as a person's rewrite:")
     for part, methods in rewriting.items():
         if not methods:

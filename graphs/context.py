@@ -12,6 +12,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from graphs.llm import CallLimits
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
 
@@ -26,6 +27,14 @@ def pass_input(text: str, **_: Any) -> dict[str, Any]:
 
 def pass_output(answer: str, sources: Sequence[Any], **_: Any) -> dict[str, Any]:
     return {"action": "pass", "text": answer, "verdicts": [], "user_message": None}
+
+
+def attribute_lexically(answer: str, sources: Sequence[dict[str, Any]], **_: Any) -> list[Any]:
+    """Which source supports each sentence of ``answer`` (graphs.guards.grounding.Support), by shared
+    words only: the default when the guards are not wired in."""
+    from graphs.guards import grounding
+
+    return grounding.analyse(answer, _source_texts(sources), grounding.Thresholds(), None)
 
 
 def pass_hits(hits: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -52,6 +61,24 @@ def guard_hits(hits: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], di
     return [dict(h) for h in kept], verdict.to_dict()
 
 
+def guard_attribute(answer: str, sources: Sequence[dict[str, Any]], channel: str | None = None) -> list[Any]:
+    """The output guard's groundedness scoring (the channel's policy thresholds and its embedder for
+    paraphrases), per sentence: used to cite a model's uncited sentences."""
+    from graphs import guards
+    from graphs.guards import grounding
+    from graphs.guards.injection import default_library
+
+    grounded = guards.current_policy().for_channel(channel).guards.grounded
+    thresholds = grounding.Thresholds(grounded.lexical_threshold, grounded.lexical_floor, grounded.semantic_threshold)
+    return grounding.analyse(answer, _source_texts(sources), thresholds, default_library().embed)
+
+
+def _source_texts(sources: Sequence[dict[str, Any]]) -> list[Any]:
+    from graphs.guards import SourceText
+
+    return [SourceText(int(s["n"]), str(s.get("text", "")), str(s.get("source", ""))) for s in sources]
+
+
 @dataclass
 class KeelContext:
     """Everything a turn needs besides its state."""
@@ -61,6 +88,12 @@ class KeelContext:
     llm_name: str = field(default="extractive", metadata={"description": "Name of `llm` for the log."})
     strong_llm: BaseChatModel | None = field(default=None, metadata={"description": "Model for complex questions."})
     strong_llm_name: str = field(default="", metadata={"description": "Name of `strong_llm` for the log."})
+    llm_limits: CallLimits = field(
+        default_factory=CallLimits, metadata={"description": "Token limits and deadline of each model call."}
+    )
+    llm_min_confidence: float | None = field(
+        default=None, metadata={"description": "Judge confidence below which the model is not asked (None: default)."}
+    )
     k: int = field(default=5, metadata={"description": "How many passages to retrieve."})
     collections: list[str] | None = field(default=None, metadata={"description": "Collections to search."})
     judge_threshold: float | None = field(default=None, metadata={"description": "Override the evidence bar."})
@@ -68,6 +101,9 @@ class KeelContext:
     check_input: InputCheck = field(default=pass_input, metadata={"description": "Input guard seam."})
     check_output: OutputCheck = field(default=pass_output, metadata={"description": "Output guard seam."})
     screen_hits: Callable[..., Any] = field(default=pass_hits, metadata={"description": "Retrieval guard seam."})
+    attribute: Callable[..., list[Any]] = field(
+        default=attribute_lexically, metadata={"description": "Which source supports each sentence of a draft."}
+    )
 
 
 def knowledge_base(settings: Settings) -> KnowledgeBase:
@@ -89,7 +125,7 @@ def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrid
             spec,
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
-            timeout=settings.llm_timeout,
+            timeout=min(settings.llm_timeout, settings.llm_deadline),  # no single wait outlasts the call
         )
 
     values: dict[str, Any] = {
@@ -101,6 +137,9 @@ def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrid
         "llm_name": settings.llm or "extractive",
         "strong_llm": model(settings.llm_strong),
         "strong_llm_name": settings.llm_strong or "",
+        "llm_limits": CallLimits(settings.llm_max_tokens, settings.llm_rewrite_max_tokens, settings.llm_deadline),
+        "llm_min_confidence": settings.llm_min_confidence,
+        "attribute": guard_attribute,
     }
     values.update(overrides)
     return KeelContext(**values)

@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from graphs import evidence_model
+from graphs.extractive_choice import section_match
 from graphs.question import (
     QUESTION_TYPES,
     TYPED,
@@ -224,9 +225,26 @@ def features(profile: QuestionProfile, hits: Sequence[Hit], candidates: Sequence
         "answer_type_missing": float(best.answer_type is False),
         "key_terms": float(len(profile.key_stems)),
         "from_top_hit": float(best.rank == 0),
+        "informative_coverage": informative_share(profile, passage_stems, when_empty=1.0),
+        "unseen_terms": informative_share(profile, profile.unseen),
+        "retrievers_agree": float(best.hit.dense_rank == 1 and best.hit.bm25_rank == 1),
+        "top_standout": dense[0] - float(np.mean(dense[1:5])),
+        "keyword_rank": 1.0 / best.hit.bm25_rank if best.hit.bm25_rank else 0.0,
+        "dense_rank": 1.0 / best.hit.dense_rank if best.hit.dense_rank else 0.0,
     }
     values.update({f"type_{kind}": float(profile.question_type == kind) for kind in QUESTION_TYPES})
     return values
+
+
+def informative_share(profile: QuestionProfile, found: set[str] | frozenset[str], when_empty: float = 0.0) -> float:
+    """Share of the question's key terms in ``found`` (stems), each weighted by how informative it is in
+    the collection (``QuestionProfile.weights``; alike when the profile has none)."""
+    if not profile.key_terms:
+        return when_empty
+    weights = profile.weights or (1.0,) * len(profile.key_terms)
+    total = sum(weights)
+    hit = sum(w for t, w in zip(profile.key_terms, weights, strict=True) if stem(t) in found)
+    return hit / total if total > 0 else 0.0
 
 
 def answer_probability(values: dict[str, float]) -> float:
@@ -290,7 +308,9 @@ def hits_to_keep(profile: QuestionProfile | str, hits: Sequence[Hit], k: int) ->
 
 def passages_to_read(profile: QuestionProfile | str, hits: Sequence[Hit]) -> list[Hit]:
     """The top passages, plus the best-ranked lower one naming a key term the top ones leave out, or
-    else holding a table row about a key term when the top ones hold none."""
+    else holding a table row about a key term when the top ones hold none; and the lower section of the
+    best passage's document that the question names ("Connecting" for "How do I connect to the VPN?"
+    when the page's introduction ranks first: the steps are what the extractive answer quotes)."""
     if isinstance(profile, str):
         profile = analyse_question(profile)
     read = list(hits[:HITS_CONSIDERED])
@@ -302,7 +322,16 @@ def passages_to_read(profile: QuestionProfile | str, hits: Sequence[Hit]) -> lis
         extra = next((h for h in lower if _has_keyed_row(h, profile)), None)
     else:
         extra = None
-    return read + ([extra] if extra is not None else [])
+    read += [extra] if extra is not None else []
+    named = (
+        section_match(profile, read[0], lower) if read and not any(_names_section(profile, h) for h in read) else None
+    )
+    return read + ([named] if named is not None and named not in read else [])
+
+
+def _names_section(profile: QuestionProfile, hit: Hit) -> bool:
+    """The passage's own heading names a key term (it is the section the question is about)."""
+    return bool(hit.section) and bool(profile.key_stems & stems(hit.section.split(" > ")[-1]))
 
 
 def _passage_stems(hit: Hit) -> set[str]:

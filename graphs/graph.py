@@ -13,14 +13,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from graphs.context import KeelContext
-from graphs.drafting import DraftFailure, condense_with_model, draft_with_model, is_complex
+from graphs.drafting import (
+    LLM_MIN_CONFIDENCE,
+    DraftFailure,
+    condense_with_model,
+    draft_with_model,
+    fallback_note,
+    is_complex,
+)
 from graphs.evidence import (
     DEEPER_HITS,
     Evidence,
@@ -214,28 +221,46 @@ def _profile(question: str, runtime: Runtime[KeelContext]) -> QuestionProfile:
 def draft(state: State, runtime: Runtime[KeelContext]) -> dict[str, Any]:
     ctx = runtime.context
     question, hits = state["standalone"], state["hits"]
-    extractive = _extractive_draft(state)
     if ctx.llm is None:
-        return {"draft": extractive}
+        return {"draft": _extractive_draft(state)}
     use_strong = ctx.strong_llm is not None and is_complex(question, hits)
     model, name = (ctx.strong_llm, ctx.strong_llm_name) if use_strong else (ctx.llm, ctx.llm_name)
     route = "llm-strong" if use_strong else "llm"
+    reasons = list(state.get("reasons", []))
     try:
-        answer = draft_with_model(model, question, hits)
+        attribute = partial(ctx.attribute, channel=state.get("channel"))
+        answer = draft_with_model(model, question, hits, name=name, limits=ctx.llm_limits, attribute=attribute)
     except DraftFailure as failure:
-        reason = f"{failure.reason}; answered from the passages instead"
+        return _fallback(state, failure, route)
+    if answer is None:  # the extractive draft goes to the people the question is handed to, marked unverified
         return {
-            "draft": {**extractive, "fallback": True, "route": f"{route}-fallback"},
-            "reasons": [*state.get("reasons", []), reason],
-        }
-    if answer is None:
-        return {
-            "draft": {**extractive, "model": name, "route": route},
+            "draft": {**_extractive_draft(state), "model": name, "route": route},
             "pending_action": "hand_over",
-            "reasons": [*state.get("reasons", []), "the model found no answer in the passages"],
+            "reasons": [*reasons, "the model found no answer in the passages"],
         }
-    confidence = state["judgement"].get("confidence", 0.0)
-    return {"draft": {**answer, "confidence": confidence, "model": name, "route": route, "fallback": False}}
+    judgement = state["judgement"]
+    if not judgement.get("sufficient"):
+        reasons.append(f"{name} answered from evidence the judge found weak (confidence {judgement['confidence']:.2f})")
+    if dropped := answer.pop("dropped", 0):
+        reasons.append(f"{dropped} sentence(s) of the model's answer that no source supports were left out")
+    confidence = judgement.get("confidence", 0.0)
+    return {"draft": {**answer, "confidence": confidence, "model": name, "route": route}, "reasons": reasons}
+
+
+def _fallback(state: State, failure: DraftFailure, route: str) -> dict[str, Any]:
+    """The model's draft cannot be used: the extractive answer stands in, marked, when the evidence is
+    strong enough to answer from alone; weak evidence (it went to the model only) is handed over."""
+    fallback = {
+        **_extractive_draft(state),
+        "fallback": True,
+        "fallback_kind": failure.kind,
+        "route": f"{route}-fallback",
+    }
+    if state["judgement"].get("sufficient"):
+        reason = f"{failure.reason}; answered from the passages instead"
+        return {"draft": fallback, "reasons": [*state.get("reasons", []), reason]}
+    reason = f"{failure.reason}; the passages are too weak to answer from without it"
+    return {"draft": fallback, "pending_action": "hand_over", "reasons": [*state.get("reasons", []), reason]}
 
 
 @timed("check_output")
@@ -302,8 +327,15 @@ def route_after_input(state: State) -> str:
     return {"refuse": "refuse", "hand_over": "hand_over"}.get(state["pending_action"], "in_thread")
 
 
-def route_after_judge(state: State) -> str:
-    return "draft" if state["judgement"].get("sufficient") else "hand_over"
+def route_after_judge(state: State, runtime: Runtime[KeelContext]) -> str:
+    """Strong evidence is drafted from. With a model configured, weak but on-topic evidence goes to the
+    model too (it answers or says NO_ANSWER); only evidence below ``llm_min_confidence`` (off-topic)
+    skips it. Without a model, weak evidence is handed over."""
+    judgement, ctx = state["judgement"], runtime.context
+    if judgement.get("sufficient"):
+        return "draft"
+    floor = LLM_MIN_CONFIDENCE if ctx.llm_min_confidence is None else ctx.llm_min_confidence
+    return "draft" if ctx.llm is not None and judgement.get("confidence", 0.0) >= floor else "hand_over"
 
 
 def route_after_draft(state: State) -> str:
@@ -344,7 +376,7 @@ def _extractive_draft(state: State) -> dict[str, Any]:
         reasons=j["reasons"],
         question_type=j["question_type"],
     )
-    answer, citations = compose_answer(state["standalone"], judgement)
+    answer, citations = compose_answer(state["standalone"], judgement, passages=list(by_id.values()))
     return {
         "answer": answer,
         "citations": [c.__dict__ for c in citations],
@@ -362,7 +394,7 @@ def build_result(state: State) -> TurnResult:
     if decision == "answered":
         answer = draft_["answer"]
         if draft_.get("fallback"):
-            answer += "\n\n_The language model was unavailable, so this answer was put together from the sources._"
+            answer += "\n\n" + fallback_note(draft_.get("fallback_kind", ""))
     elif decision == "handed_over":
         answer = HAND_OVER_TEXT
     else:

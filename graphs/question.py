@@ -7,6 +7,7 @@ person can check why a question was typed the way it was.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,6 +118,11 @@ class WordStatistics(Protocol):
 
     def is_filler(self, word: str) -> bool: ...
 
+    def document_frequency(self, word: str) -> int: ...
+
+    @property
+    def chunk_count(self) -> int: ...
+
 
 @dataclass(frozen=True)
 class QuestionProfile:
@@ -125,6 +131,10 @@ class QuestionProfile:
     key_terms: tuple[str, ...]  # content words as written (lower case), in question order
     key_stems: frozenset[str]
     filler: tuple[str, ...] = ()  # content words the collection shows to be how people talk ("heard")
+    # how informative each key term is in this collection: log((chunks + 1) / (chunks using it + 0.5)),
+    # in key_terms order; empty when analysed without the collection's statistics (all terms alike)
+    weights: tuple[float, ...] = ()
+    unseen: frozenset[str] = frozenset()  # key stems no chunk of the collection uses
 
 
 def words(text: str) -> list[str]:
@@ -148,12 +158,16 @@ def analyse_question(question: str, vocabulary: WordStatistics | None = None) ->
     if len(filler) == len(terms):
         filler = ()  # a question of only common words keeps them: they are all it says
     kept = tuple(t for t in terms if t not in filler)
+    frequencies = [vocabulary.document_frequency(t) for t in kept] if vocabulary is not None else []
+    chunks = vocabulary.chunk_count if vocabulary is not None else 0
     return QuestionProfile(
         text=question,
         question_type=question_type(question),
         key_terms=kept,
         key_stems=frozenset(stem(t) for t in kept),
         filler=filler,
+        weights=tuple(math.log((chunks + 1) / (df + 0.5)) for df in frequencies),
+        unseen=frozenset(stem(t) for t, df in zip(kept, frequencies, strict=False) if df == 0),
     )
 
 

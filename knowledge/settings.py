@@ -45,7 +45,23 @@ class Settings(BaseSettings):
     llm_strong: str | None = Field(default=None, description="Stronger model for questions judged complex.")
     llm_base_url: str | None = Field(default=None, description="Base URL for an OpenAI-compatible endpoint.")
     llm_api_key: SecretStr | None = Field(default=None, description="API key for the chat model provider.")
-    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds before an LLM call is abandoned.")
+    llm_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds the chat model may stay silent (each wait for a byte), not the call."
+    )
+    llm_deadline: float = Field(
+        default=20.0, gt=0, description="Seconds a whole model call (answer or follow-up rewrite) may take."
+    )
+    llm_max_tokens: int = Field(default=512, gt=0, description="Tokens the model may write for an answer.")
+    llm_rewrite_max_tokens: int = Field(
+        default=96, gt=0, description="Tokens the model may write when rewriting a follow-up question."
+    )
+    llm_min_confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="With a model configured, evidence the judge is less confident in than this is off-topic "
+        "and skips the model (handed over); unset = the calibrated default (graphs.drafting.LLM_MIN_CONFIDENCE).",
+    )
     embeddings_api_key: SecretStr | None = Field(default=None, description="API key for a remote embedder.")
     embeddings_base_url: str | None = Field(default=None, description="Base URL for a remote embedder.")
 
@@ -66,6 +82,12 @@ class Settings(BaseSettings):
         description="Let URLs named in Slack (/keel add) reach private, loopback and link-local addresses "
         "(off: an admin's Slack account cannot make Keel fetch internal services). The command line is not "
         "limited. Tests turn it on to ingest from a server on 127.0.0.1.",
+    )
+    http_max_body: int = Field(
+        default=1 << 20,
+        gt=0,
+        description="HTTP mode: the largest request body Keel reads, in bytes (1 MiB; Slack's largest payload, a "
+        "40,000-emoji message, is 0.96 MB). A larger one is answered 413 before it is read.",
     )
 
     @property

@@ -54,6 +54,10 @@ class CollectionVocabulary:
             return False
         return bool(len(reduce(np.intersect1d, postings)))
 
+    @property
+    def chunk_count(self) -> int:
+        return len(self.index)
+
     def document_frequency(self, word: str) -> int:
         """How many chunks contain ``word`` (its stem); 0 for a word the collection never uses."""
         postings = self.index.chunks_with(word)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.live import Live
 from rich.prompt import Prompt
 from rich.table import Table
+from rich.text import Text
 
 from bot.cli.output import console, fail, print_json
 from bot.cli.render import turn_panel
@@ -67,24 +70,31 @@ def chat(collection: CollectionOption = None) -> None:
             continue
         if question.lower() in EXIT_WORDS:
             return
-        streamed = False
-        result: TurnResult | None = None
         with console.status("Looking it up…"):
             events = agent.stream(question, thread_id=thread_id)
             first = next(events)
-        for event in _chain(first, events):
-            if isinstance(event, Token):
-                console.print(event.text, end="", highlight=False)
-                streamed = True
-            else:
-                result = event
-        if streamed:
-            console.print()
+        result = show_streamed_draft(_chain(first, events))
         if result is not None:
             console.print(turn_panel(result))
 
 
-def _chain(first, rest):
+def show_streamed_draft(events: Iterable[Token | TurnResult]) -> TurnResult | None:
+    """Show the model's tokens as they come, then take them off the screen: they are an unchecked draft,
+    and the checked answer (printed next, in its panel) may differ, as Slack replaces a streamed message
+    with the final answer. Returns the turn's result."""
+    draft = Text(style="dim")
+    result: TurnResult | None = None
+    with Live(draft, console=console, transient=True, auto_refresh=False, vertical_overflow="ellipsis") as live:
+        for event in events:
+            if isinstance(event, Token):
+                draft.append(event.text)
+                live.refresh()
+            else:
+                result = event
+    return result
+
+
+def _chain(first: Token | TurnResult, rest: Iterator[Token | TurnResult]) -> Iterator[Token | TurnResult]:
     yield first
     yield from rest
 
@@ -93,17 +103,19 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def eval_table(report: dict) -> Table:
-    table = Table("measure", "value", title=f"{report['questions']} questions", title_justify="left")
+def eval_table(report: dict, name: str = "") -> Table:
+    title = f"{name}: {report['questions']} questions" if name else f"{report['questions']} questions"
+    table = Table("measure", "value", title=title, title_justify="left")
     rows = [
         ("answered", _pct(report["answered"])),
         ("handed over", _pct(report["handed_over"])),
         ("refused", _pct(report["refused"])),
         ("answerable answered, citing a gold source", _pct(report["answered_with_gold"])),
+        ("answerable answered right (gold cited, key facts or reference)", _pct(report["answered_right"])),
         ("unanswerable declined or handed over", _pct(report["unanswerable_declined"])),
         ("hand-over precision", _pct(report["handover_precision"])),
         ("hand-over recall", _pct(report["handover_recall"])),
-        ("balanced accuracy", _pct(report["balanced_accuracy"])),
+        ("balanced accuracy (right answers, declines)", _pct(report["balanced_accuracy"])),
         ("latency p50 / p95", f"{report['latency_ms']['p50']:.0f} / {report['latency_ms']['p95']:.0f} ms"),
         ("expected calibration error", "–" if report.get("ece") is None else f"{report['ece']:.3f}"),
     ]
@@ -121,21 +133,33 @@ def reliability_table(report: dict) -> Table:
 
 
 def eval_questions(
-    questions: Annotated[Path, typer.Argument(help="JSONL: question, optional answerable, optional gold_sources.")],
+    questions: Annotated[
+        list[Path],
+        typer.Argument(
+            help="JSONL files, one per question set: question, optional answerable, gold_sources, key_facts or "
+            "reference_answer, thread."
+        ),
+    ],
     collection: CollectionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a question set through Keel and report answer, hand-over and calibration figures."""
+    """Run question sets through Keel and report, per set, answers, hand-overs and calibration."""
     from graphs.evaluate import evaluate, load_questions
 
-    try:
-        items = load_questions(questions)
-    except (OSError, ValueError) as exc:
-        fail(str(exc))
+    sets = {}
+    for path in questions:
+        try:
+            sets[path.stem] = load_questions(path)
+        except (OSError, ValueError) as exc:
+            fail(str(exc))
     agent = _agent(collection)
-    report = evaluate(items, lambda q: agent.ask(q))
+    reports = {
+        name: evaluate(items, lambda q: agent.ask(q), in_thread=lambda q, thread: agent.ask(q, thread_id=thread))
+        for name, items in sets.items()
+    }
     if as_json:
-        print_json(report)
+        print_json(next(iter(reports.values())) if len(reports) == 1 else reports)
         return
-    console.print(eval_table(report))
-    console.print(reliability_table(report))
+    for name, report in reports.items():
+        console.print(eval_table(report, name))
+        console.print(reliability_table(report))

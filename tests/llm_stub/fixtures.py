@@ -23,11 +23,20 @@ def llm_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[LLMStub]:
         yield stub
 
 
-def point_llm_at(stub: LLMStub, monkeypatch: pytest.MonkeyPatch, timeout: float | None = None) -> None:
-    """KEEL_LLM through LangChain's real OpenAI client to ``stub`` (``timeout``: KEEL_LLM_TIMEOUT, seconds)."""
+def point_llm_at(
+    stub: LLMStub,
+    monkeypatch: pytest.MonkeyPatch,
+    timeout: float | None = None,
+    *,
+    deadline: float | None = None,
+    max_tokens: int | None = None,
+) -> None:
+    """KEEL_LLM through LangChain's real OpenAI client to ``stub`` (``timeout``: KEEL_LLM_TIMEOUT, seconds;
+    ``deadline``: KEEL_LLM_DEADLINE; ``max_tokens``: KEEL_LLM_MAX_TOKENS)."""
     monkeypatch.setenv("KEEL_LLM", "openai:gpt-4o-mini")
     monkeypatch.setenv("KEEL_LLM_BASE_URL", stub.base_url)
     monkeypatch.setenv("KEEL_LLM_API_KEY", LLM_API_KEY)
-    if timeout is not None:
-        monkeypatch.setenv("KEEL_LLM_TIMEOUT", str(timeout))
+    for name, value in (("TIMEOUT", timeout), ("DEADLINE", deadline), ("MAX_TOKENS", max_tokens)):
+        if value is not None:
+            monkeypatch.setenv(f"KEEL_LLM_{name}", str(value))
     get_settings(fresh=True)

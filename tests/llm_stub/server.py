@@ -8,6 +8,7 @@ scripts the chat replies it needs (``stub.queue(Reply(...))``) and reads back wh
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -15,7 +16,7 @@ import socket
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -39,6 +40,15 @@ class Reply:
     cut_stream_after: int | None = None  # send N content chunks, then drop the connection mid-body
     refusal: str | None = None  # content null, message.refusal set
     finish_reason: str = "stop"
+    chunk_delay: float = 0.0  # seconds between streamed content chunks (a slow model on a CPU)
+
+    def limited(self, max_tokens: int | None) -> Reply:
+        """The reply as a server that honours ``max_tokens`` sends it: words stand in for tokens, and a
+        reply cut at the limit ends mid-sentence with finish_reason "length", as llama.cpp's does."""
+        words = re.findall(r"\s*\S+", self.content)
+        if max_tokens is None or len(words) <= max_tokens:
+            return self
+        return replace(self, stream_text=words[:max_tokens], finish_reason="length")
 
     @property
     def content(self) -> str:
@@ -138,6 +148,12 @@ class LLMStub:
         return self.responder(body)
 
 
+def _token_limit(body: dict[str, Any]) -> int | None:
+    """The request's token limit under either of OpenAI's names (the smaller when both are sent)."""
+    limits = [body[key] for key in ("max_tokens", "max_completion_tokens") if isinstance(body.get(key), int)]
+    return min(limits) if limits else None
+
+
 class _StubServer(ThreadingHTTPServer):
     # Clients keep connections alive; do not wait for their handler threads when the stub stops.
     block_on_close = False
@@ -165,7 +181,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self._send_error(400, wire.error_body(400, "The request body is not a JSON object."))
         elif self.path == "/v1/chat/completions":
-            self._chat(body)
+            # A client that gave up on a slow reply (its deadline passed) has closed the connection.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._chat(body)
         elif self.path == "/v1/embeddings":
             self._send_json(200, wire.embeddings(body))
         else:
@@ -183,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat(self, body: dict[str, Any]) -> None:
         stub = self.server.stub
-        reply = stub._next_reply(body)
+        reply = stub._next_reply(body).limited(_token_limit(body))
         if reply.delay and stub._stopping.wait(reply.delay):
             return  # the stub is stopping; the client has long given up
         if reply.status != 200:
@@ -207,9 +225,12 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.garbage:
             self._write_chunk(b"data: {this is not json\n\n")
         else:
+            stopping = self.server.stub._stopping
             for sent, chunk in enumerate(wire.stream_chunks(reply, body, completion_id)):
                 if reply.cut_stream_after is not None and sent > reply.cut_stream_after:
                     return self._drop_connection()  # the role chunk plus N content chunks went out
+                if sent > 1 and reply.chunk_delay and stopping.wait(reply.chunk_delay):
+                    return self._drop_connection()  # the stub is stopping
                 self._write_chunk(b"data: " + json.dumps(chunk).encode() + b"\n\n")
             self._write_chunk(b"data: [DONE]\n\n")
         self._write_chunk(b"")  # the zero-length chunk ends the body

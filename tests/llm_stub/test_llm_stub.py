@@ -252,3 +252,20 @@ def test_stop_does_not_wait_for_a_delayed_reply() -> None:
     stub.stop()
 
     assert time.monotonic() - started < 2
+
+
+def test_a_token_limit_cuts_the_reply_mid_sentence_as_a_real_server_does(llm_stub: LLMStub) -> None:
+    llm_stub.queue(Reply(text="One two three. Four five six seven."), Reply(text="One two three. Four five six seven."))
+    limited = chat_model(llm_stub, max_tokens=5)  # words stand in for tokens
+    reply = limited.invoke(QUESTION)
+    assert reply.content == "One two three. Four five" and reply.response_metadata["finish_reason"] == "length"
+    streamed = list(chat_model(llm_stub, max_tokens=5, streaming=True).stream(QUESTION))
+    assert "".join(str(c.content) for c in streamed) == "One two three. Four five"
+    assert llm_stub.chat_requests[-1].body["max_completion_tokens"] == 5
+
+
+def test_a_slow_stream_sends_its_chunks_apart(llm_stub: LLMStub) -> None:
+    llm_stub.queue(Reply(stream_text=["One", " two", " three"], chunk_delay=0.3))
+    started = time.monotonic()
+    arrivals = [time.monotonic() - started for chunk in chat_model(llm_stub).stream(QUESTION) if chunk.content]
+    assert len(arrivals) == 3 and arrivals[2] - arrivals[0] >= 0.5

@@ -47,3 +47,38 @@ def test_eval_names_the_bad_line(tmp_path):
     questions.write_text('{"question": "ok?"}\nnot json\n')
     result = runner.invoke(app, ["eval", str(questions)])
     assert result.exit_code == 1 and "2" in result.output
+
+
+def test_eval_reports_each_question_set_with_right_answers_and_calibration(tmp_path):
+    assert runner.invoke(app, ["ingest", str(small_kb_folder(tmp_path))]).exit_code == 0
+    handbook = tmp_path / "handbook.jsonl"
+    handbook.write_text(
+        "\n".join(
+            json.dumps(q)
+            for q in [
+                {
+                    "question": "How long is parental leave?",
+                    "answerable": True,
+                    "gold_sources": ["leave.md"],
+                    "key_facts": ["20 weeks"],
+                },
+                {
+                    "question": "How long is parental leave?",
+                    "answerable": True,
+                    "gold_sources": ["leave.md"],
+                    "key_facts": ["52 weeks"],
+                },
+            ]
+        )
+    )
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"question": "What is the company car policy?", "answerable": False}) + "\n")
+    data = json.loads(runner.invoke(app, ["eval", str(handbook), str(other), "--json"]).output)
+    assert set(data) == {"handbook", "other"}
+    assert (
+        data["handbook"]["answered_with_gold"] == 1.0 and data["handbook"]["answered_right"] == 0.5
+    )  # one fact is wrong
+    assert data["other"]["unanswerable_declined"] == 1.0 and data["other"]["ece"] is not None
+    table = runner.invoke(app, ["eval", str(handbook), str(other)])
+    assert table.exit_code == 0 and "handbook: 2 questions" in table.output and "other: 1 questions" in table.output
+    assert "expected calibration error" in table.output
