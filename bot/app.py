@@ -18,6 +18,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.admins import AdminDesk
 from bot.answering import DEFAULT_WORKERS, Answering
 from bot.client import make_web_client, secret
 from bot.handover.desk import Handovers
@@ -93,7 +94,7 @@ def create_app(
         raise SlackConfigError(f"Slack refused the app's settings: {exc}\n{DOCS}") from None
     runtime = KeelRuntime.create(settings, service or KeelService.from_settings(settings), workers, processes)
     runtime.bot_user_id, runtime.listeners = bot_user_id, listeners
-    runtime.handovers = _handovers(settings, client, runtime.service, bot_user_id)
+    runtime.handovers = _handovers(settings, client, runtime.service, bot_user_id, runtime.admin)
     if runtime.in_flight is not None:  # questions a killed process was answering: tell their askers
         tell_interrupted(runtime.in_flight, client, runtime.service.turn_log, runtime.threads)
     if isinstance(runtime.answering, Answering):
@@ -104,8 +105,11 @@ def create_app(
     return app
 
 
-def _handovers(settings: Settings, client: WebClient, service: KeelService, bot_user_id: str) -> Handovers:
-    """Hand-overs for this process; learned answers go into the knowledge base the answers come from."""
+def _handovers(
+    settings: Settings, client: WebClient, service: KeelService, bot_user_id: str, admin: AdminDesk | None = None
+) -> Handovers:
+    """Hand-overs for this process; learned answers go into the knowledge base the answers come from. An
+    admin for a hand-over is an admin as for ``/keel`` (the policy's, and the workspace's admins and owners)."""
     from graphs.context import knowledge_base
 
     pool = service.answerer_for
@@ -117,6 +121,7 @@ def _handovers(settings: Settings, client: WebClient, service: KeelService, bot_
         bot_user_id=bot_user_id,
         knowledge=Learning(kb),
         checkpointer=getattr(pool, "checkpointer", None),
+        is_admin=(lambda user: admin.access.is_admin(client, user)) if admin is not None else None,
     )
 
 

@@ -14,6 +14,7 @@ ASK_HUMAN = "keel_ask_human"  # the "Ask a human" button under an answer
 MARK_RESOLVED = "keel_handover_resolved"  # experts and admins close a hand-over by hand
 ADD_TO_KNOWLEDGE = "keel_handover_learn"  # turn the question and the human answer into a document
 REMOVE_FROM_KNOWLEDGE = "keel_handover_unlearn"  # an admin takes a learned answer out again
+SHARE_LEARNED = "keel_handover_share"  # an admin widens a learned answer from its channel to every channel
 ACCEPT_HUMAN_OFFER = "keel_accept_human"  # "Yes, ask a person" after a 👎 (the feedback modal offers it)
 HANDOVER_BLOCK = "keel_handover"
 

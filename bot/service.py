@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.handover.learning import searched_collections
 from bot.thread_locks import ThreadLocks
 from graphs.agent import Agent, Token
 from graphs.checkpoint import open_checkpointer
@@ -25,7 +26,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
-LEARNED = "learned"  # the collection of answers learned from hand-overs (bot.handover.learning.LEARNED)
+MAX_AGENTS = 256  # answer graphs kept, one per distinct set of searched collections
 
 COULD_NOT_ANSWER = (
     "Sorry, I couldn't answer this because of a technical problem on my side. The problem is logged for "
@@ -115,6 +116,12 @@ class KeelService:
             log.exception("the policy file is invalid; using the default channel settings")
             return DEFAULT_POLICY.for_channel(channel)
 
+    def _named_policy(self, channel: str) -> ChannelPolicy:
+        """The channel's settings carrying its id (a channel the policy does not list gets the defaults,
+        which name no channel): answers learned in a channel are searched there only."""
+        policy = self.channel_policy(channel)
+        return policy if policy.channel_id == channel else policy.model_copy(update={"channel_id": channel})
+
     def auto_answers(self, channel: str) -> bool:
         """Top-level messages are answered without a mention only in channels the policy lists."""
         try:
@@ -129,7 +136,7 @@ class KeelService:
         started = time.perf_counter()
         with self._thread_locks.hold(question.thread_id):
             try:
-                answerer = self.answerer_for(self.channel_policy(question.channel))
+                answerer = self.answerer_for(self._named_policy(question.channel))
                 result = None
                 for event in answerer.stream(
                     question.text, thread_id=question.thread_id, channel=question.channel, user=question.user
@@ -216,21 +223,39 @@ class AgentPool:
         self.kb: KnowledgeBase = context_overrides.pop("kb", None) or knowledge_base(settings)
         self.checkpointer = open_checkpointer(settings.checkpoint_path)
         self._overrides = context_overrides
-        self._agents: dict[tuple[str, ...] | None, Agent] = {}
+        self._agents: dict[tuple[str, ...], Agent] = {}
         self._lock = threading.Lock()
+        self._index_seen: object = None
+        self._collections_seen: list[str] = []
 
     def __call__(self, channel: ChannelPolicy) -> Agent:
-        # Answers people gave in hand-overs (the ``learned`` collection) are searched in every channel.
-        key = tuple(dict.fromkeys([*channel.collections, LEARNED])) if channel.collections is not None else None
+        # Answers learned in a hand-over are searched in their own channel only (and in every channel once
+        # an admin widened them): bot.handover.learning.searched_collections.
+        configured = channel.collections if channel.collections is not None else self._overrides.get("collections")
+        stored = self._stored_collections() if configured is None else []
+        key = tuple(searched_collections(configured, channel.channel_id, stored))
         with self._lock:
             agent = self._agents.get(key)
             if agent is None:
-                overrides = {**self._overrides}
-                if key is not None:
-                    overrides["collections"] = list(key)
-                context = build_context(self.settings, kb=self.kb, **overrides)
+                context = build_context(self.settings, kb=self.kb, **{**self._overrides, "collections": list(key)})
                 agent = self._agents[key] = Agent(context, self.checkpointer)
+                while len(self._agents) > MAX_AGENTS:  # the oldest scope first; its graph is rebuilt if needed
+                    self._agents.pop(next(iter(self._agents)))
         return agent
+
+    def _stored_collections(self) -> list[str]:
+        """Every collection in the knowledge base (from the keyword index, kept in sync with the store).
+        If it cannot be read, none: the channel then searches only its own learned answers, and the
+        search itself reports the unreachable store as usual."""
+        try:
+            index = self.kb.retriever.keyword_index()
+        except Exception:
+            log.warning("the knowledge base's collections could not be read", exc_info=True)
+            return []
+        with self._lock:
+            if index is not self._index_seen:
+                self._index_seen, self._collections_seen = index, sorted(set(index.collections.tolist()))
+            return self._collections_seen
 
     def close(self) -> None:
         """Close the thread memory's SQLite connection (the knowledge base closes with the process)."""

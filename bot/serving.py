@@ -3,11 +3,13 @@
 HTTP mode serves Bolt's WSGI adapter with waitress, a multi-threaded production WSGI server: every
 request is acked on its own thread in milliseconds, and the answers run on Keel's worker pool. Slack
 posts events, interactions and slash commands to ``/slack/events``; ``/healthz`` answers load balancers.
+Every request to ``/slack/events`` passes bot.http_guard's checks (size, signature, replay, readable
+payload) before Bolt sees it; the size and signature headers are checked in waitress's parser, before the
+body is received.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -18,14 +20,18 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from waitress import create_server, wasyncore
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.utilities import Error as WaitressError
+
+from bot.http_guard import SSL_CHECK_MAX_BYTES, ReplayMemory, SlackRequestGuard, WsgiApp, header_problem
+from knowledge.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 16
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def with_health_check(wsgi_app: WsgiApp) -> WsgiApp:
@@ -38,16 +44,14 @@ def with_health_check(wsgi_app: WsgiApp) -> WsgiApp:
     return serve
 
 
-def acking_unreadable_events(wsgi_app: WsgiApp, signing_secret: str) -> WsgiApp:
+def acking_unreadable_events(wsgi_app: WsgiApp) -> WsgiApp:
     """A signed Events API delivery that Bolt fails on (a field of a type Slack does not send) is answered
     200 and logged, instead of Bolt's 500: Slack would redeliver it only to fail the same way, and it turns
-    off event delivery to an app that fails most of it. Interactive payloads and slash commands keep Bolt's
-    answer (there a 5xx shows the person who clicked that it failed); unsigned ones are answered 401."""
-    verifier = SignatureVerifier(signing_secret)
+    off event delivery to an app that fails most of it. An interaction or slash command Bolt cannot read is
+    answered 400; one it read keeps Bolt's answer (there a 5xx shows the person who clicked that it failed).
+    Only signed, readable requests get here (bot.http_guard.SlackRequestGuard runs first)."""
 
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads the body again
         answer: list[Any] = ["500 Internal Server Error", []]
 
         def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
@@ -56,45 +60,104 @@ def acking_unreadable_events(wsgi_app: WsgiApp, signing_secret: str) -> WsgiApp:
 
         try:
             chunks, failed = list(wsgi_app(environ, keep)), None
-        except Exception as exc:  # Bolt failed reading the payload, before it checked the signature
+        except Exception as exc:  # Bolt failed reading the payload
             chunks, failed = [], exc
         if (failed is not None or answer[0].startswith("5")) and "json" in environ.get("CONTENT_TYPE", ""):
-            if _signed(verifier, environ, body):
-                log.warning("acknowledged a Slack event Keel could not read; it was dropped", exc_info=failed)
-                answer[:], chunks = ["200 OK", [("Content-Length", "0")]], []
-            elif failed is not None:
-                answer[:], chunks = ["401 Unauthorized", [("Content-Length", "0")]], []
-        if failed is not None and not answer[0].startswith(("200", "401")):
-            raise failed
+            log.warning("acknowledged a Slack event Keel could not read; it was dropped", exc_info=failed)
+            answer[:], chunks = ["200 OK", [("Content-Length", "0")]], []
+        elif failed is not None:
+            log.warning("refused a Slack request Keel could not read", exc_info=failed)
+            answer[:], chunks = ["400 Bad Request", [("Content-Length", "0"), ("X-Slack-No-Retry", "1")]], []
         start_response(*answer)
         return chunks
 
     return serve
 
 
-def _signed(verifier: SignatureVerifier, environ: dict[str, Any], body: bytes) -> bool:
-    headers = {
-        "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-        "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-    }
-    try:
-        return verifier.is_valid_request(body, headers)
-    except (ValueError, UnicodeDecodeError):  # a timestamp that is not a number, a body that is not UTF-8
-        return False
+class Unauthorized(WaitressError):
+    """Waitress's own error answer (the connection is closed after it), for a 401."""
+
+    code = 401
+    reason = "Unauthorized"
+
+
+class _SlackRequestParser(HTTPRequestParser):
+    """Waitress's request parser, refusing a POST to the events path as soon as its headers are in: one
+    without Slack's signature headers (or with a stale timestamp) is answered 401, one whose Content-Length
+    is over the limit 413 (waitress's own check, ``max_request_body_size``), neither body ever received.
+    An unsigned body of a few bytes goes on to SlackRequestGuard: it may be Slack's SSL check."""
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        if self.command != "POST" or self.path != EVENTS_PATH or 0 < self.content_length <= SSL_CHECK_MAX_BYTES:
+            return
+        headers = self.headers
+        if problem := header_problem(headers.get("X_SLACK_REQUEST_TIMESTAMP"), headers.get("X_SLACK_SIGNATURE")):
+            self.error, self.completed = Unauthorized(problem), True
+
+    def received(self, data: bytes) -> int:
+        refused_before = self.error is not None
+        consumed = int(super().received(data))
+        if self.error is not None and not refused_before:
+            self.expect_continue = False  # no "100 Continue": the client must not send the body
+            level = logging.INFO if self.error.code == 413 else logging.DEBUG
+            log.log(level, "refused a request before reading its body (%d): %s", self.error.code, self.error.body)
+        return consumed
+
+
+class _SlackChannel(HTTPChannel):
+    parser_class = _SlackRequestParser
+
+
+def _verifier(signing_secret: str) -> Callable[[bytes, str, str], bool]:
+    verifier = SignatureVerifier(signing_secret)
+
+    def verify(body: bytes, timestamp: str, signature: str) -> bool:
+        try:
+            return verifier.is_valid(body, timestamp, signature)
+        except (ValueError, UnicodeDecodeError):  # a body that is not UTF-8 cannot be checked
+            return False
+
+    return verify
 
 
 class HttpServer:
-    """Bolt's WSGI adapter on waitress. ``port=0`` picks a free port (tests)."""
+    """Bolt's WSGI adapter on waitress, behind :class:`SlackRequestGuard`. ``port=0`` picks a free port
+    (tests). ``max_body`` defaults to ``KEEL_HTTP_MAX_BODY``; replays are remembered in Keel's state file
+    when the app has one (``app.keel``), else in this process's memory."""
 
-    def __init__(self, app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = HTTP_THREADS) -> None:
-        handler = SlackRequestHandler(app, path=EVENTS_PATH)
-        # The secret Bolt verifies requests with (it keeps no public copy).
-        wsgi_app = acking_unreadable_events(handler, getattr(app, "_signing_secret", ""))
-        # asyncore_use_poll: waitress otherwise uses select(), which fails on file descriptors above 1024,
-        # i.e. under load or in a long-running process with many open files.
-        self._server: Any = create_server(
-            with_health_check(wsgi_app), host=host, port=port, threads=threads, ident="keel", asyncore_use_poll=True
+    def __init__(
+        self,
+        app: App,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        threads: int = HTTP_THREADS,
+        max_body: int | None = None,
+    ) -> None:
+        max_body = max_body or get_settings().http_max_body
+        runtime = getattr(app, "keel", None)
+        self.replays = ReplayMemory.shared(runtime.state) if runtime is not None else ReplayMemory.in_memory()
+        guard = SlackRequestGuard(
+            acking_unreadable_events(SlackRequestHandler(app, path=EVENTS_PATH)),
+            # The secret Bolt verifies requests with (it keeps no public copy).
+            verify=_verifier(getattr(app, "_signing_secret", "")),
+            replays=self.replays,
+            max_body=max_body,
+            path=EVENTS_PATH,
         )
+        # asyncore_use_poll: waitress otherwise uses select(), which fails on file descriptors above 1024,
+        # i.e. under load or in a long-running process with many open files. max_request_body_size: waitress
+        # answers 413 from the Content-Length (or, for a chunked body, once it has counted that many bytes).
+        self._server: Any = create_server(
+            with_health_check(guard),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="keel",
+            asyncore_use_poll=True,
+            max_request_body_size=max_body + 1,  # waitress refuses a body of this size or more
+        )
+        self._server.channel_class = _SlackChannel
         self._thread: threading.Thread | None = None
         self._closed = False
 

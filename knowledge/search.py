@@ -104,6 +104,9 @@ class Retriever:
         if index is not None and len(index) == count and saved_stamp(self._keyword_path) == stamp:
             self._adopt(index)
             return index
+        if index is not None:  # the knowledge changed under this process: see it as a fresh process would
+            self.store.reopen()
+            count = self.store.count()
         loaded = KeywordIndex.load(self._keyword_path)
         if loaded is not None and len(loaded) == count:
             self._adopt(loaded)

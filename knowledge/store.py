@@ -119,14 +119,32 @@ class ChunkStore:
     """Chunks and their vectors in Chroma."""
 
     def __init__(self, settings: Settings, model_id: str, client: chromadb.ClientAPI | None = None) -> None:
+        self._settings, self._model_id = settings, model_id
         self.client = client or open_client(settings)
+        self._open()
+
+    def _open(self) -> None:
         self._collection = _Guarded(self.client).get_or_create_collection(
-            _collection_name(model_id),
+            _collection_name(self._model_id),
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
-            metadata={"embedding_model": model_id},
+            metadata={"embedding_model": self._model_id},
         )
         self._collection = _Guarded(self._collection)
+
+    def reopen(self) -> None:
+        """See what another process wrote. Embedded Chroma loads a collection's vector index once per
+        process and does not replay other processes' writes into it: chunks ingested elsewhere (the
+        admin worker, `keel ingest`) were found by BM25 but had no cosine until a restart. Reopening the
+        client (with a fresh system, not the process's cached one) reloads the index from disk. A
+        server (``chroma_url``) holds one index for everyone and needs nothing."""
+        if self._settings.chroma_url:
+            return
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        self.client = open_client(self._settings)
+        self._open()
 
     def count(self) -> int:
         return self._collection.count()

@@ -93,7 +93,15 @@ def resolved_line(resolved_by: str, kind: str) -> str:
     return f":white_check_mark: Resolved by {mention(resolved_by)} ({how})."
 
 
-def resolution_message(handover: dict[str, Any], resolved_by: str, kind: str, *, learned: bool = False) -> Message:
+def resolution_message(
+    handover: dict[str, Any],
+    resolved_by: str,
+    kind: str,
+    *,
+    learned: bool = False,
+    widened: bool = False,
+    approved_by: str = "",
+) -> Message:
     """The thread's closing message: thanks, and the learning buttons when there is an answer to keep."""
     turn_id = handover["turn_id"]
     asker = handover.get("asker") or ""
@@ -108,15 +116,30 @@ def resolution_message(handover: dict[str, Any], resolved_by: str, kind: str, *,
         )
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=text))]
     if (handover.get("answer") or "").strip():
-        if learned:
-            note = "Saved to the knowledge base: I'll cite this answer next time."
-            button = ButtonElement(text="Remove from knowledge", action_id=ids.REMOVE_FROM_KNOWLEDGE, value=turn_id)
-        else:
-            note = "An admin or the person who answered can save this answer for next time."
-            button = ButtonElement(text="Add to knowledge", action_id=ids.ADD_TO_KNOWLEDGE, value=turn_id)
+        note, buttons = _learning_controls(turn_id, learned, widened, approved_by)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
-        blocks.append(ActionsBlock(block_id=f"{ids.HANDOVER_BLOCK}_learn_{turn_id}", elements=[button]))
+        blocks.append(ActionsBlock(block_id=f"{ids.HANDOVER_BLOCK}_learn_{turn_id}", elements=buttons))
     return Message(text=text, blocks=blocks)
+
+
+def _learning_controls(turn_id: str, learned: bool, widened: bool, approved_by: str) -> tuple[str, list[ButtonElement]]:
+    """The note and buttons under a resolved answer: save it (for this channel), share it, remove it."""
+    if not learned:
+        note = (
+            "One of this channel's experts or an admin can save this answer to the knowledge base; "
+            "I'll then use it in this channel."
+        )
+        return note, [ButtonElement(text="Add to knowledge", action_id=ids.ADD_TO_KNOWLEDGE, value=turn_id)]
+    approved = f" (approved by {mention(approved_by)})" if approved_by else ""
+    remove = ButtonElement(text="Remove from knowledge", action_id=ids.REMOVE_FROM_KNOWLEDGE, value=turn_id)
+    if widened:
+        return f"Saved to the knowledge base{approved}: I'll cite this answer in every channel.", [remove]
+    share = ButtonElement(text="Use in every channel", action_id=ids.SHARE_LEARNED, value=turn_id)
+    note = (
+        f"Saved to the knowledge base{approved}: I'll cite this answer in this channel. "
+        "An admin can make it available in every channel."
+    )
+    return note, [remove, share]
 
 
 def reminder_text(experts: Sequence[str], minutes: int) -> str:

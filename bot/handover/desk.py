@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot.handover.authority import AdminCheck, HandoverAuthority
 from bot.handover.notifier import SlackNotifier
 from bot.handover.phrases import says_solved
 from bot.store.db import iso, open_db, utc_now
@@ -50,6 +50,7 @@ class Handovers:
         bot_user_id: str | None = None,
         knowledge: Any = None,
         checkpointer: Any = None,
+        is_admin: AdminCheck | None = None,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -57,6 +58,7 @@ class Handovers:
         self.clock = clock
         self.bot_user_id = bot_user_id
         self.knowledge = knowledge  # a bot.handover.learning.Learning, set by whoever can ingest
+        self.authority = HandoverAuthority(client, channel_policy, is_admin)
         self.notifier = SlackNotifier(client, self.db, channel_policy)
         # Share the answer graph's checkpointer when there is one (one SQLite connection per process).
         self._own_checkpointer = checkpointer is None
@@ -185,20 +187,23 @@ class Handovers:
             return pending_handover_for_thread(db, f"slack:{channel}:{thread_ts}")
 
     def reply_resolution(self, event: dict[str, Any]) -> tuple[str, str] | None:
-        """(turn id, kind) when a reply in a thread resolves its pending hand-over, else None.
+        """(turn id, kind) for a reply in a thread with a hand-over, else None (treat it as usual).
 
-        An expert's reply is any person's reply other than the asker's (or one by a listed expert);
-        the asker resolves it by saying it is solved. Anything else from the asker is a new question.
-        Kind ``conversation``: people talking in a thread whose hand-over is resolved (not for Keel)."""
+        Kinds: ``expert_reply`` (one of the people the hand-over was sent to, or an admin: resolves it),
+        ``asker_solved`` (the asker says it is solved: resolves it), ``bystander`` (anyone else: the
+        hand-over stays open), ``conversation`` (people talking once the hand-over is resolved). The
+        asker's other replies add detail for the experts and never resolve (None: as any reply)."""
         user, text = event.get("user") or "", event.get("text") or ""
         pending = self.pending_in_thread(event["channel"], event["thread_ts"])
         if pending is None:
             return (
                 None if self._asker_or_no_handover(event["channel"], event["thread_ts"], user) else ("", "conversation")
             )
-        if user == pending.get("asker") and user not in pending["experts"]:
+        if user == pending.get("asker"):
             return (pending["turn_id"], "asker_solved") if says_solved(text) else None
-        return pending["turn_id"], "expert_reply"
+        if self.authority.may_answer(user, pending):
+            return pending["turn_id"], "expert_reply"
+        return pending["turn_id"], "bystander"
 
     def _asker_or_no_handover(self, channel: str, thread_ts: str, user: str) -> bool:
         """Once people were brought into a thread, their talk there is not a question for Keel."""
@@ -211,25 +216,13 @@ class Handovers:
             ]
         return not askers or user in askers
 
-    # -- who may do what -----------------------------------------------------------------------------
-    def is_admin(self, user: str, channel: str | None) -> bool:
-        return user in self.channel_policy(channel).admins
+    # -- who may do what (bot.handover.authority) ----------------------------------------------------
+    def is_admin(self, user: str) -> bool:
+        return self.authority.is_admin(user)
 
-    def is_expert(self, user: str, channel: str | None) -> bool:
-        """A listed expert (directly or through a listed user group), or an admin."""
-        policy = self.channel_policy(channel)
-        if user in policy.admins or user in policy.experts or user in policy.backup_experts:
-            return True
-        groups = {g for g in [*policy.experts, *policy.backup_experts] if g.startswith("S")}
-        return bool(groups) and user in self._group_members(groups)
-
-    def _group_members(self, groups: set[str]) -> set[str]:
-        try:
-            listed = self.client.usergroups_list(include_users=True)["usergroups"]
-        except SlackApiError:
-            log.warning("could not read the user groups' members", exc_info=True)
-            return set()
-        return {u for g in listed if g.get("id") in groups for u in g.get("users", [])}
+    def may_answer(self, user: str, handover: dict[str, Any]) -> bool:
+        """One of the people the hand-over was sent to (directly or through a user group), or an admin."""
+        return self.authority.may_answer(user, handover)
 
     def get(self, turn_id: str) -> dict[str, Any] | None:
         with self.db() as db:

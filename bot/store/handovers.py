@@ -117,9 +117,11 @@ def resolve_handover(
     return changed == 1
 
 
-def set_learned_source(db: Database, handover_id: int, source: str) -> None:
-    """Record the knowledge source an expert's answer was saved as."""
-    _set(db, handover_id, {"learned_source": scrub(source)})
+def set_learned_source(db: Database, handover_id: int, source: str | None) -> None:
+    """Record the knowledge source an expert's answer was saved as (None: it was removed). Not scrubbed:
+    it is a path Keel built from its home, the channel id and the turn id (no one's text), and it must
+    stay exact to find the answer again (a secret detector could take the hex turn id for a token)."""
+    _set(db, handover_id, {"learned_source": source})
 
 
 def _set(db: Database, handover_id: int, values: dict[str, Any]) -> None:

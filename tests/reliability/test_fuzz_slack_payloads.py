@@ -1,9 +1,9 @@
 """Random and hostile Slack payloads, delivered signed over real HTTP to the running Bolt app (hypothesis).
 
 Properties, for every delivery:
-- it is acknowledged: 200 for every event Keel subscribes to, whatever its fields hold; Bolt's 404
-  ("unhandled request") only for a payload no listener can be found for (no event, or no event type
-  Keel handles); never a 5xx for an event;
+- it is acknowledged: 200 for every event Keel subscribes to, whatever its fields hold; 400 for an
+  envelope with no ``event`` object (issue 16: bot.http_guard); Bolt's 404 ("unhandled request") only for
+  an event of no type Keel handles; never a 5xx for an event;
 - Keel keeps serving: a normal question afterwards is answered;
 - a well-formed question, whatever its text, gets exactly one visible reply in its thread (plus, when it
   is handed over, the one message that brings people in);
@@ -286,6 +286,8 @@ def test_malformed_events_are_acknowledged_and_never_break_keel(keel: Running) -
         statuses[delivery.status] = statuses.get(delivery.status, 0) + 1
         if routable(payload):
             assert delivery.status == 200, (delivery, payload)
+        elif not isinstance(payload.get("event"), dict):  # no event at all: refused unread
+            assert delivery.status == 400, (delivery, payload)
         else:  # nothing to route it to: Bolt's "unhandled request"
             assert delivery.status in (200, 404), (delivery, payload)
 
@@ -306,9 +308,12 @@ def test_malformed_events_are_acknowledged_and_never_break_keel(keel: Running) -
 )
 def test_an_event_bolt_cannot_read_is_acked_only_when_signed(keel: Running, payload: dict[str, Any]) -> None:
     # Bolt itself fails on these (found by the fuzz test above); Slack would redeliver a 500 to no end.
+    # An envelope whose event is no object is refused 400 with X-Slack-No-Retry before Bolt (issue 16).
     signed = sign_and_post(keel.url, payload, keel.emulator.signing_secret)
     forged = sign_and_post(keel.url, payload, "not-the-secret")
-    assert (signed.status, forged.status) == (200, 401)
+    unreadable = not isinstance(payload["event"], dict)
+    assert (signed.status, forged.status) == (400 if unreadable else 200, 401)
+    assert (signed.headers.get("X-Slack-No-Retry") == "1") is unreadable
     assert_still_serving(keel)
 
 

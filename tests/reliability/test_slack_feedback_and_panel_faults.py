@@ -8,6 +8,7 @@ End to end: the real Bolt app and slack_sdk client against the Slack emulator.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -85,12 +86,15 @@ def test_a_refused_already_asked_note_still_acks_the_click_at_once(keel: Running
     reply, thread = answered(keel)
     button = next(e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert button["action_id"] == ids.ASK_HUMAN
-    click = keel.emulator.payloads.block_action(ids.ASK_HUMAN, button["value"], ALICE, HELP, reply["ts"], thread)
-    keel.post(click)
+
+    def click() -> dict[str, Any]:  # each click its own request (trigger_id, action_ts), as Slack sends it
+        return keel.emulator.payloads.block_action(ids.ASK_HUMAN, button["value"], ALICE, HELP, reply["ts"], thread)
+
+    keel.post(click())
     keel.settle()
     keel.emulator.fail_next("chat.postEphemeral", error="user_not_in_channel")
     sent = time.monotonic()
-    second = keel.post(click)
+    second = keel.post(click())
     assert second.status == 200 and time.monotonic() - sent < 1.0
     keel.settle()
     assert len(keel.emulator.calls("chat.postEphemeral")) == 1  # refused, and not retried

@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 
 from bot import ids
+from bot.handover.learning import is_widened
 from bot.listeners import register_listeners
 from bot.listeners.commands.admin_commands import ADMIN_COMMANDS
 from bot.store.db import open_db
 from bot.store.handovers import handover_for_turn
 from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
-from tests.bot.listeners.conftest import CAROL, run_command
+from tests.bot.listeners.conftest import CAROL, DANA, run_command
 from tests.slack_emulator.events import dm_channel
 
 ANYONE, RESTRICTED = "anyone", "restricted"
@@ -34,9 +35,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("action", ids.ASK_HUMAN): ANYONE,
     ("action", ids.ACCEPT_HUMAN_OFFER): ANYONE,
     ("action", ids.MARK_RESOLVED): RESTRICTED,  # the channel's experts and admins
-    ("action", ids.ADD_TO_KNOWLEDGE): RESTRICTED,  # admins and the person who answered
+    ("action", ids.ADD_TO_KNOWLEDGE): RESTRICTED,  # admins and the experts asked in the hand-over's channel
     ("action", ids.REMOVE_FROM_KNOWLEDGE): RESTRICTED,  # admins
-    ("view", ids.FEEDBACK_REASON_VIEW): ANYONE,
+    ("action", ids.SHARE_LEARNED): RESTRICTED,  # admins: a channel's learned answer used in every channel
+    ("view", ids.FEEDBACK_REASON_VIEW): ANYONE,  # but only a modal Keel opened for that person
     ("event", "app_mention"): ANYONE,
     ("event", "message"): ANYONE,
     ("event", "message/file_share"): RESTRICTED,  # a file DMed to Keel is added to the knowledge base
@@ -85,7 +87,7 @@ class Outcome:
     done: bool  # the operation took effect
 
 
-ASKER, EXPERT = "U0ASKER", "U0DANA"  # someone with a question; someone who answers it in the thread
+ASKER, EXPERT = "U0ASKER", DANA  # someone with a question; the channel's expert, who answers it in the thread
 
 
 def command(name: str, args: str = "", prepare: Callable[[Running], None] | None = None) -> Callable[..., Outcome]:
@@ -130,8 +132,8 @@ def app_home(keel: Running, user: str, page_url: str) -> Outcome:
 
 
 def handed_over(keel: Running, *, answered: bool = False, learned: bool = False) -> tuple[str, dict[str, Any]]:
-    """A question handed over in HELP (answered by EXPERT, then learned by them, if asked): the thread's
-    ts and the message whose buttons the next click uses."""
+    """A question handed over in HELP (answered by EXPERT, the channel's expert, then learned by them, if
+    asked): the thread's ts and the message whose buttons the next click uses."""
     for user in (ASKER, EXPERT):
         keel.emulator.add_user(user, user.lower())
     question = keel.emulator.payloads.event_app_mention("can I talk to someone please?", ASKER, HELP)
@@ -197,12 +199,16 @@ OPERATIONS: dict[str, Callable[..., Outcome]] = {
     f"action:{ids.REMOVE_FROM_KNOWLEDGE}": button(
         ids.REMOVE_FROM_KNOWLEDGE, lambda row: not row["learned_source"], answered=True, learned=True
     ),
+    f"action:{ids.SHARE_LEARNED}": button(
+        ids.SHARE_LEARNED, lambda row: is_widened(row["learned_source"] or ""), answered=True, learned=True
+    ),
 }
 REFUSALS = {  # what a refused person reads (the App Home shows them how to use Keel instead of figures)
     "event:app_home_opened": "Mention me",
     f"action:{ids.MARK_RESOLVED}": "Only the experts asked for this channel (or an admin) can mark it resolved.",
-    f"action:{ids.ADD_TO_KNOWLEDGE}": "Only an admin or the person who answered can add this answer",
+    f"action:{ids.ADD_TO_KNOWLEDGE}": "Only an admin or one of the experts asked for this channel can add",
     f"action:{ids.REMOVE_FROM_KNOWLEDGE}": "Only an admin can remove a learned answer.",
+    f"action:{ids.SHARE_LEARNED}": "Only an admin can make a learned answer available in every channel.",
 }
 PAGE = "<html><head><title>Desks</title></head><body><h1>Desks</h1><p>Desks are booked in Deskly.</p></body></html>"
 

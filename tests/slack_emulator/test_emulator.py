@@ -200,6 +200,16 @@ def test_users_groups_and_channels_are_configurable(slack_emulator: SlackEmulato
     assert client.conversations_info(channel="D0ALICE")["channel"]["is_im"] is True
 
 
+def test_a_user_groups_members_are_listed_as_slack_lists_them(slack_emulator: SlackEmulator, client: WebClient) -> None:
+    slack_emulator.add_usergroup("S0EXPERTS", "it-experts", users=["U0ADA", "U0BEN"])
+    slack_emulator.add_usergroup("S0OLD", "old-team", users=["U0CY"], disabled=True)
+    answer = client.usergroups_users_list(usergroup="S0EXPERTS")
+    assert answer.data == {"ok": True, "users": ["U0ADA", "U0BEN"]}
+    assert api_error(lambda: client.usergroups_users_list(usergroup="S0NOBODY")) == "no_such_subteam"
+    assert api_error(lambda: client.usergroups_users_list(usergroup="S0OLD")) == "no_such_subteam"
+    assert client.usergroups_users_list(usergroup="S0OLD", include_disabled=True)["users"] == ["U0CY"]
+
+
 def test_strict_channels_answer_channel_not_found() -> None:
     with SlackEmulator(strict_channels=True) as slack:
         client = WebClient(token=slack.bot_token, base_url=slack.api_url)

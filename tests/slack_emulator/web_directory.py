@@ -48,6 +48,19 @@ def usergroups_list(ws: Workspace, args: dict[str, Any], ctx: RequestContext) ->
     return {"usergroups": groups}
 
 
+@method("usergroups.users.list")
+def usergroups_users_list(ws: Workspace, args: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    """The members of one user group: ``{"ok": true, "users": ["U…", …]}``. An unknown group, or a disabled
+    one without ``include_disabled``, is ``no_such_subteam``."""
+    wanted = required(args, "usergroup", "no_such_subteam")
+    include_disabled = truthy(args.get("include_disabled"))
+    with ws.lock:
+        group = next((g for g in ws.usergroups if g["id"] == wanted), None)
+        if group is None or (group["date_delete"] and not include_disabled):
+            raise ApiError("no_such_subteam")
+        return {"users": list(group["users"])}
+
+
 @method("conversations.info")
 def conversations_info(ws: Workspace, args: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
     return {"channel": copy.deepcopy(ws.channel(args.get("channel")))}

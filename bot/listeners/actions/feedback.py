@@ -13,6 +13,7 @@ from bot import ids
 from bot.admin_blocks import feedback_reason_modal
 from bot.blocks import parse_vote
 from bot.listeners.actions.clicked import clicked
+from bot.opened_views import OpenedViews
 
 log = logging.getLogger(__name__)
 THANKS = {"up": "Thanks, glad it helped!", "down": "Thanks for telling us. It helps Keel get better."}
@@ -31,9 +32,10 @@ def handle_feedback(
     context["keel"].service.record_vote(turn_id, click.user, vote)
     if vote == ids.VOTE_DOWN and body.get("trigger_id"):
         try:  # first: the trigger id is valid for 3 seconds only
-            client.views_open(
+            opened = client.views_open(
                 trigger_id=body["trigger_id"], view=feedback_reason_modal(turn_id, click.channel, click.thread_ts)
             )
+            OpenedViews(context["keel"].state).record(opened["view"], click.user)  # only its submission counts
         except Exception:
             log.warning("could not open the feedback modal", exc_info=True)
     try:

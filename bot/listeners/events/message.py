@@ -18,7 +18,7 @@ def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltCon
     if kind == "dm":
         keel.take(body, event, client, thread_ts=thread_of(event))
     elif kind == "thread_reply":
-        if resolve_from_reply(keel, body, event):  # an expert answered a hand-over, or the asker solved it
+        if resolve_from_reply(keel, body, event, client):  # a hand-over's thread: answered, solved or talk
             return
         if (event["channel"], event["thread_ts"]) in keel.threads and looks_like_question(text):
             keel.take(body, event, client, thread_ts=event["thread_ts"])

@@ -1,4 +1,6 @@
-"""The 👎 reason modal submitted: the reason and comment are stored as the user's vote on the turn."""
+"""The 👎 reason modal submitted: the reason and comment are stored as the user's vote on the turn. Only
+a modal Keel opened for this person counts (bot.opened_views); any other submission stores nothing, is
+audited and gets "please click 👎 again" in the modal."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.admin_blocks import REASON_LABELS, submitted_reason
+from bot.opened_views import OpenedViews
 
 log = logging.getLogger(__name__)
 NEED_REASON = "Please pick what was wrong."
 NEED_COMMENT = "Please say in a few words what was wrong."
 NOTED = "Thanks, noted: {reason}. The team that runs Keel reviews this feedback."
+NOT_OPENED = "This form has expired. Please close it and click 👎 under the answer again."
 
 
 def handle_feedback_reason(
@@ -27,12 +31,21 @@ def handle_feedback_reason(
     if reason == "other" and not (comment or "").strip():
         ack(response_action="errors", errors={ids.FEEDBACK_COMMENT_BLOCK: NEED_COMMENT})
         return
+    user, keel = body["user"]["id"], context["keel"]
+    if not OpenedViews(keel.state).take(view, user):
+        ack(response_action="errors", errors={ids.FEEDBACK_REASON_BLOCK: NOT_OPENED})
+        log.warning("a feedback modal Keel did not open (or not for this person) was refused")
+        if keel.admin is not None:
+            keel.admin.access.audit(
+                user, "feedback reason", f"view {view.get('id')}", False, "a modal Keel did not open"
+            )
+        return
     ack()
-    user, turn_id = body["user"]["id"], meta.get("turn_id")
+    turn_id = meta.get("turn_id")
     if not turn_id:
         log.warning("a feedback modal without its turn id was ignored")
         return
-    context["keel"].service.record_vote(turn_id, user, ids.VOTE_DOWN, reason=reason, comment=comment)
+    keel.service.record_vote(turn_id, user, ids.VOTE_DOWN, reason=reason, comment=comment)
     if meta.get("channel"):
         try:
             client.chat_postEphemeral(

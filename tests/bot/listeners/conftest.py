@@ -17,6 +17,7 @@ from tests.bot.conftest import ALICE, Running
 from tests.slack_emulator import SlackEmulator
 
 CAROL = "U0CAROL"
+DANA = "U0DANA"
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def admin_keel(
     start_keel: Callable[..., Running],
 ) -> Running:
     policy = tmp_path / "keel.toml"
-    policy.write_text(f'admins = ["{ALICE}"]\n')
+    policy.write_text(f'admins = ["{ALICE}"]\n[defaults]\nexperts = ["{DANA}"]\n')
     monkeypatch.setenv("KEEL_POLICY", str(policy))
     monkeypatch.setenv("KEEL_ALLOW_PRIVATE_URLS", "true")  # the test web server is on 127.0.0.1
     get_settings(fresh=True)
