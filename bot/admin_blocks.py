@@ -150,6 +150,8 @@ def ingest_text(report: Any, collection: str, names: dict[str, str] | None = Non
             lines.append(f":ballot_box_with_check: *{name}* is already in `{escape(collection)}`, unchanged.")
         elif o.status == "failed":
             lines.append(f":x: Could not add *{name}*: {escape(o.reason)}. Nothing stored was changed.")
+        elif o.status == "skipped":  # URLs over the run's limit (KEEL_INGEST_MAX_URLS)
+            lines.append(f":warning: Left out from *{name}*: {escape(o.reason)}.")
     return "\n".join(lines) or "Nothing was found to add."
 
 

@@ -184,6 +184,13 @@ class PromptLeakPolicy(CheckPolicy):
     shingle_words: int = Field(default=8, ge=4, le=30, description="Words in a row shared with a prompt = a leak.")
 
 
+class CredentialRequestsPolicy(CheckPolicy):
+    """An answer asking the reader to send a password, a code, a card number or bank details somewhere
+    (a planted phishing "policy"): handed over, never posted (graphs/guards/credential_requests.py)."""
+
+    action: Action = "hand_over"
+
+
 class SlackSafetyPolicy(CheckPolicy):
     action: Action = "fix"
 
@@ -221,6 +228,7 @@ class GuardsPolicy(_Strict):
     output_secrets: OutputSecretsPolicy = OutputSecretsPolicy()
     output_pii: OutputPiiPolicy = OutputPiiPolicy()
     prompt_leak: PromptLeakPolicy = PromptLeakPolicy()
+    credential_requests: CredentialRequestsPolicy = CredentialRequestsPolicy()
     output_toxicity: OutputToxicityPolicy = OutputToxicityPolicy()
     output_length: OutputLengthPolicy = OutputLengthPolicy()
     document_injection: DocumentInjectionPolicy = DocumentInjectionPolicy()

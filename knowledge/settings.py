@@ -89,6 +89,29 @@ class Settings(BaseSettings):
         description="HTTP mode: the largest request body Keel reads, in bytes (1 MiB; Slack's largest payload, a "
         "40,000-emoji message, is 0.96 MB). A larger one is answered 413 before it is read.",
     )
+    convert_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds one file's conversion to text may take (in a child process) before "
+        "it is stopped and the file reported as failed.",
+    )
+    convert_max_memory_mb: int = Field(
+        default=1024,
+        ge=256,
+        description="Address space, in MB, of the child process that converts files: past it "
+        "the file is reported as failed (a zip or XML bomb), not the bot's memory.",
+    )
+    docx_max_unpacked_mb: float = Field(
+        default=100,
+        gt=0,
+        description="MB a DOCX's parts may inflate to, counted while inflating (the zip's own directory may lie).",
+    )
+    ingest_max_urls: int = Field(
+        default=1000,
+        gt=0,
+        description="Web pages one ingest run may fetch (URLs named plus sitemap pages); the rest "
+        "are reported as skipped.",
+    )
 
     @property
     def chroma_path(self) -> Path:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import getpass
+import re
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import knowledge
-from bot.cli.output import console, fail, print_json
+from bot.cli.output import console, errors, fail, print_json
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import IngestReport
+from knowledge.loaders import following_links
 from knowledge.settings import get_settings
 from knowledge.store import StoreUnavailable
 
@@ -25,7 +31,16 @@ CollectionOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
-STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "removed": "yellow", "failed": "red"}
+STATUS_STYLE = {
+    "added": "green",
+    "updated": "cyan",
+    "unchanged": "dim",
+    "removed": "yellow",
+    "failed": "red",
+    "skipped": "yellow",
+}
+# Control characters (escape sequences, newlines) and bidi overrides in a file name must not reach the terminal.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +57,9 @@ def ingest(
     samples: Annotated[bool, typer.Option("--samples", help="Also ingest the bundled sample handbook.")] = False,
     collection: CollectionOption = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove stored sources that are gone.")] = False,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="In folders, also read links to files and folders outside them.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load documents into the knowledge base (incremental: unchanged sources are skipped)."""
@@ -50,7 +68,9 @@ def ingest(
         fail("Nothing to ingest: name files, folders or URLs, or pass --samples.", code=2)
     from graphs.context import knowledge_base
 
-    kb = knowledge_base(get_settings())  # with the guards' injection scan
+    settings = get_settings()
+    kb = knowledge_base(settings)  # with the guards' injection scan
+    started = datetime.now(UTC)
     try:
         with Progress(
             TextColumn("[bold]Ingesting"),
@@ -67,12 +87,14 @@ def ingest(
             def progress(done: int, total: int, source: str) -> None:
                 bar.update(task, completed=done, total=total, description=_short(source))
 
-            report = kb.ingest(inputs, collection, prune=prune, progress=progress)
+            with following_links(follow_links):
+                report = kb.ingest(inputs, collection, prune=prune, progress=progress)
     except (StoreUnavailable, httpx.TransportError) as exc:
         # The store may go away half-way (the Chroma server stopped, the network dropped): what was
         # written stays, and chunk ids are content hashes, so running the command again stores each once.
         reason = str(exc) if isinstance(exc, StoreUnavailable) else f"the knowledge store stopped answering: {exc}"
         fail(f"{reason.rstrip('.')}. Run the same command again once the store is reachable: nothing is stored twice.")
+    _log_run(report, inputs, collection or settings.default_collection, started)
     if as_json:
         print_json({"summary": report.summary(), "sources": [o.__dict__ for o in report.outcomes]})
     else:
@@ -103,7 +125,7 @@ def search(
     for rank, hit in enumerate(hits, start=1):
         where = " > ".join(p for p in (hit.title, hit.section) if p)
         console.rule(f"[bold]{rank}. {where}[/]  [dim]{hit.score:.4f}[/]", align="left")
-        console.print(f"[dim]{hit.source}[/]")
+        console.print(f"[dim]{safe(hit.source)}[/]")
         console.print(hit.text if len(hit.text) < 700 else hit.text[:700] + " …", highlight=False)
 
 
@@ -118,7 +140,7 @@ def sources(as_json: JsonOption = False) -> None:
         return
     table = Table("collection", "source", "title", "chunks", "ingested", title=f"{len(stored)} sources")
     for s in stored:
-        table.add_row(s.collection, s.source, s.title, str(s.chunks), s.ingested_at)
+        table.add_row(*(safe(value) for value in (s.collection, s.source, s.title, str(s.chunks), s.ingested_at)))
     console.print(table)
 
 
@@ -132,7 +154,7 @@ def remove(
         fail(str(exc))
     if not removed:
         fail(f"No stored source {source!r}. See `keel sources`.")
-    console.print(f"Removed {source} ({removed} chunks).")
+    console.print(f"Removed {safe(source)} ({removed} chunks).")
 
 
 def _print_report(report: IngestReport) -> None:
@@ -141,7 +163,7 @@ def _print_report(report: IngestReport) -> None:
             continue
         style = STATUS_STYLE.get(outcome.status, "")
         reason = f" — {outcome.reason}" if outcome.reason else ""
-        console.print(f"[{style}]{outcome.status:>9}[/] {outcome.source}{reason}", highlight=False)
+        console.print(f"[{style}]{outcome.status:>9}[/] {safe(outcome.source)}{safe(reason)}", highlight=False)
     summary = report.summary()
     console.print(
         "[bold]Summary:[/] "
@@ -150,5 +172,47 @@ def _print_report(report: IngestReport) -> None:
     )
 
 
+def _log_run(report: IngestReport, inputs: list[str], collection: str, started: datetime) -> None:
+    """Record the run in the log, as Slack-triggered ingests are (``/keel status`` reads it)."""
+    from bot.store import open_db, record_ingest_run
+
+    try:
+        db = open_db(get_settings().log_path)
+        try:
+            record_ingest_run(
+                db,
+                report,
+                actor=f"cli:{_user()}",
+                trigger="cli",
+                collection=collection,
+                inputs=inputs,
+                started_at=started,
+                finished_at=datetime.now(UTC),
+            )
+        finally:
+            db.close()
+    except (sqlite3.Error, OSError) as exc:  # the ingest itself is done: say so, do not fail it
+        errors.print(f"[yellow]The run was not written to the log ({safe(str(exc))}).[/]")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return "unknown"
+
+
+def safe(text: str) -> str:
+    """``text`` for the terminal: control characters shown as escapes (``\\x1b``, ``\\n``), Rich markup
+    escaped, so a file name can neither move the cursor, recolour the screen nor forge a line."""
+    return escape(_printable(text))
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _short(source: str, width: int = 60) -> str:
-    return source if len(source) <= width else "…" + source[-width + 1 :]
+    """The progress line's source: cut before Rich's escaping, so a cut cannot leave a live ``[/tag]``."""
+    shown = _printable(source)
+    return escape(shown if len(shown) <= width else "…" + shown[-width + 1 :])

@@ -70,6 +70,8 @@ def record_ingest_run(
 def _update_source(
     db: Database, outcome: SourceOutcome, *, collection: str, actor: str, run_id: int, when: str
 ) -> None:
+    if outcome.status == "skipped":  # pages left out by the URL limit: the input is not a stored source
+        return
     source = scrub(outcome.source)
     key = (collection, source)
     known = db["knowledge_sources"].count_where("collection = ? AND source = ?", key) > 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from graphs.guards import grounding, injection, language, leak, pii, secrets, slack, topics
+from graphs.guards import credential_requests, grounding, injection, language, leak, pii, secrets, slack, topics
 from graphs.guards.text import CITATION
 from graphs.guards.types import PASS, CheckContext, Finding
 
@@ -168,6 +168,11 @@ def check_grounded(text: str, ctx: CheckContext) -> Finding:
     return Finding(False, reason, fixed, escalate=escalate)
 
 
+def check_credential_requests(text: str, ctx: CheckContext) -> Finding:
+    found = credential_requests.find_credential_request(text)
+    return Finding(False, found) if found else PASS
+
+
 def check_prompt_leak(text: str, ctx: CheckContext) -> Finding:
     found = leak.find_leak(text, [s.text for s in ctx.sources], ctx.policy.guards.prompt_leak.shingle_words)
     return Finding(False, found) if found else PASS
@@ -188,4 +193,5 @@ OUTPUT_CHECKS: dict[str, Check] = {
     "output_secrets": check_secrets,
     "output_pii": check_pii,
     "prompt_leak": check_prompt_leak,
+    "credential_requests": check_credential_requests,
 }

@@ -26,6 +26,7 @@ prepare_environment()  # before guardrails (and litellm, nltk, opentelemetry) ar
 
 import bleach  # noqa: E402
 from guardrails import Guard, OnFailAction  # noqa: E402
+from guardrails import logger as guardrails_logger  # noqa: E402
 from guardrails.classes.rc import RC  # noqa: E402
 from guardrails.settings import settings as guardrails_settings  # noqa: E402
 from guardrails.validator_base import FailResult, PassResult, ValidationResult, Validator, register_validator  # noqa: E402
@@ -63,6 +64,9 @@ def _pin_offline_rc() -> None:
 
 
 _pin_offline_rc()
+# The hub's length validator logs every text it checks at DEBUG ("Validating <text> is in length range"),
+# passwords and keys included, and guardrails' own handler keeps every record in memory: INFO and up only.
+guardrails_logger.set_level(logging.INFO)
 
 
 # -- validators -----------------------------------------------------------------------------------------
@@ -128,11 +132,14 @@ class ToxicWords(BanList):
 
 
 # -- building guards --------------------------------------------------------------------------------
-INPUT_ORDER = ["length", "language", "secrets", "pii", "injection", "banned_topics", "reserved_topics", "toxicity"]
+# Secrets are masked first, so that no later check (nor its reason) works on a pasted key, and a random-looking
+# token is not taken for words of an unknown language.
+INPUT_ORDER = ["length", "secrets", "language", "pii", "injection", "banned_topics", "reserved_topics", "toxicity"]
 # Leaks, secrets, personal data and toxicity are judged on the draft as written (so the audit log shows
 # them even when the grounding fix would have dropped the sentence); the length cut comes last.
 OUTPUT_ORDER = [
     "prompt_leak",
+    "credential_requests",
     "output_secrets",
     "output_pii",
     "output_toxicity",

@@ -1,10 +1,20 @@
-"""Credentials in text: API keys, tokens, private keys, passwords written out.
+"""Credentials in text: the one place Keel decides what a secret is.
 
-Provider key formats come from detect-secrets' regex detectors (AWS, GitHub, GitLab, Slack, Stripe,
-OpenAI, JWT, Twilio, SendGrid, npm, PyPI, ...), matched here on whole spans. We do not use the
-``guardrails/secrets_present`` hub validator's detection: it writes each text to a temporary file, masks
-only the prefix of some tokens (``ghp``), leaves private-key bodies in place, and quotes the secrets in
-its error message (docs/guards.md). Entropy detectors are left out: on prose they flag ordinary words.
+Used by the input and output guards (``check_secrets``) and by the log's last scrub
+(:func:`bot.store.scrub.scrub`), so a secret the guards would mask never reaches ``KEEL_HOME`` through
+another door. Three kinds of evidence, each widened to whole values and masked as ``[SECRET]``:
+
+1. Known formats: detect-secrets' provider regexes (AWS, GitHub, GitLab, Slack, Stripe, OpenAI, JWT, Twilio,
+   SendGrid, npm, PyPI, ...), plus PEM private-key blocks, Slack app tokens and webhooks, GitHub
+   fine-grained tokens, Google keys, ``sk-`` keys, bearer/basic tokens and database URLs with a password.
+2. Context (:mod:`graphs.guards.secret_context`): a value after a password, PIN, key or token word in
+   several languages ("my pw is Hunter2!", "mein Passwort ist ...", "mot de passe : ..."), a user and
+   password pair ("login alice / Hunter2!"), a secret-named query parameter.
+3. Randomness (:mod:`graphs.guards.secret_entropy`): a 20+ character token that looks generated.
+
+We do not use the ``guardrails/secrets_present`` hub validator: it writes each text to a temporary file,
+masks only the prefix of some tokens (``ghp``), leaves private-key bodies in place, and quotes the secrets
+in its error message (docs/guards.md). Nothing here imports guardrails.
 """
 
 from __future__ import annotations
@@ -13,23 +23,29 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from graphs.guards import secret_context, secret_entropy
+
 MASK = "[SECRET]"
 PEM_BLOCK = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)"
 )
+# Formats detect-secrets does not cover (or covers only in part). A ``value`` group, where there is one,
+# is the part masked ("Bearer [SECRET]"); otherwise the match widened to its whole token.
 EXTRA_PATTERNS = [
-    re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),  # Google API key
-    re.compile(r"\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{20,}\b"),  # OpenAI / Anthropic / Stripe-style
-    re.compile(r"\bxapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{20,}\b", re.I),  # Slack app-level token
-    re.compile(r"\bBearer\s+[A-Za-z0-9._~+/-]{20,}=*", re.I),
-    re.compile(r"\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|redis|amqp)://[^\s:@/]+:[^\s@/]+@[^\s]+", re.I),
+    re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),  # Google API key
+    re.compile(r"(?<![\w-])sk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{16,}"),  # OpenAI / Anthropic / Stripe-style
+    re.compile(r"\bxox[abprse]-[A-Za-z0-9-]{6,}"),  # Slack bot/user/refresh tokens, any layout
+    re.compile(r"\bxapp-[A-Za-z0-9-]{6,}"),  # Slack app-level token
+    re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"),
+    re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|APKA|A3T[A-Z0-9])[0-9A-Z]{16}\b"),  # AWS key ids
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub tokens of any length
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
+    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),  # JWT
+    re.compile(r"(?i)\b(?:bearer|basic|token)\s+(?P<value>(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,})"),
+    re.compile(r"(?i)\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|redis|amqp)://[^\s:@/]+:[^\s@/]+@[^\s]+"),
 ]
-# "password: hunter2!", "api_key = abc123...", "my password is Winter2024!" (a value with a digit or symbol).
-ASSIGNED = re.compile(
-    r"(?i)\b(?:password|passwd|pwd|passphrase|passcode|secret|api[_ -]?key|access[_ -]?key|access[_ -]?token|"
-    r"auth[_ -]?token|client[_ -]?secret|private[_ -]?key)\b[\"']?\s*(?:is|=|:|:=|=>)\s*[\"']?"
-    r"(?P<value>(?=[^\s\"']*[\d!@#$%^&*_+=~?])[^\s\"',;]{6,})"
-)
+_STOPS = " \t\r\n\"'`<>()[]{},;"
+_LEFT_STOPS = _STOPS + "=:"  # "OPENAI_API_KEY=sk-..." keeps its name
 
 
 @dataclass(frozen=True)
@@ -56,41 +72,16 @@ def _provider_patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 
 def find_secrets(text: str) -> list[SecretSpan]:
-    """Non-overlapping secret spans, each widened to the whole token it sits in."""
-    found: list[SecretSpan] = [
-        SecretSpan("Private Key", m.start(), m.end(), m.group(0)) for m in PEM_BLOCK.finditer(text)
-    ]
-    candidates = [(kind, regex) for kind, regex in _provider_patterns()]
-    candidates += [("Token", regex) for regex in EXTRA_PATTERNS]
-    for kind, regex in candidates:
-        for m in regex.finditer(text):
-            start, end = _whole_token(text, m.start(), m.end())
-            if end - start >= 8:
-                found.append(SecretSpan(kind, start, end, text[start:end]))
-    for m in ASSIGNED.finditer(text):
-        found.append(SecretSpan("Password", m.start("value"), m.end("value"), m.group("value")))
-    return _without_overlaps(found)
+    """Non-overlapping secret spans of ``text``, in order."""
+    found = _known_formats(text)
+    found += [_span(text, f.kind, f.start, f.end) for f in secret_context.find(text)]
+    found += [_span(text, "High-entropy string", s, e) for s, e in secret_entropy.find(text)]
+    return _without_overlaps(text, [s for s in found if not secret_context.is_placeholder(s.value)])
 
 
-def _whole_token(text: str, start: int, end: int) -> tuple[int, int]:
-    """Grow a match to the surrounding non-space run, so ``ghp_abc...`` is masked whole, not just ``ghp``."""
-    stops = " \t\r\n\"'`<>()[]{},;"
-    while start > 0 and text[start - 1] not in stops:
-        start -= 1
-    while end < len(text) and text[end] not in stops:
-        end += 1
-    while end > start and text[end - 1] in ".:!?":
-        end -= 1
-    return start, end
-
-
-def _without_overlaps(spans: list[SecretSpan]) -> list[SecretSpan]:
-    kept: list[SecretSpan] = []
-    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
-        if kept and span.start < kept[-1].end:
-            continue
-        kept.append(span)
-    return kept
+def redact(text: str) -> str:
+    """``text`` with every secret masked as ``[SECRET]`` (idempotent)."""
+    return mask(text, find_secrets(text))
 
 
 def mask(text: str, spans: list[SecretSpan]) -> str:
@@ -101,3 +92,45 @@ def mask(text: str, spans: list[SecretSpan]) -> str:
         cursor = span.end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def _known_formats(text: str) -> list[SecretSpan]:
+    found = [_span(text, "Private Key", m.start(), m.end()) for m in PEM_BLOCK.finditer(text)]
+    candidates = _provider_patterns() + [("Token", regex) for regex in EXTRA_PATTERNS]
+    for kind, regex in candidates:
+        for m in regex.finditer(text):
+            if "value" in regex.groupindex:
+                found.append(_span(text, kind, m.start("value"), m.end("value")))
+                continue
+            start, end = _whole_token(text, m.start(), m.end())
+            if end - start >= 8:
+                found.append(_span(text, kind, start, end))
+    return found
+
+
+def _span(text: str, kind: str, start: int, end: int) -> SecretSpan:
+    return SecretSpan(kind, start, end, text[start:end])
+
+
+def _whole_token(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a match to the surrounding non-space run, so ``ghp_abc...`` is masked whole, not just ``ghp``."""
+    while start > 0 and text[start - 1] not in _LEFT_STOPS:
+        start -= 1
+    while end < len(text) and text[end] not in _STOPS:
+        end += 1
+    while end > start and text[end - 1] in ".:!?":
+        end -= 1
+    return start, end
+
+
+def _without_overlaps(text: str, spans: list[SecretSpan]) -> list[SecretSpan]:
+    """Overlapping spans become one (the first one's kind), so no part of either is left unmasked."""
+    kept: list[SecretSpan] = []
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if kept and span.start < kept[-1].end:
+            last = kept[-1]
+            if span.end > last.end:
+                kept[-1] = _span(text, last.kind, last.start, span.end)
+            continue
+        kept.append(span)
+    return kept

@@ -131,6 +131,18 @@ def docx_bomb(unpacked_bytes: int = 2 * 1024**3) -> bytes:
     return _zip(members)
 
 
+def inflating_docx(unpacked: int, *, stated: int | None = None) -> bytes:
+    """A DOCX whose document.xml inflates to ``unpacked`` bytes; its zip directory says ``stated``."""
+    parts = _docx_parts(docx.Document())
+    xml = b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+    xml += b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * (unpacked // 34) + b"</w:body></w:document>"
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    member = _ZipMember("word/document.xml", compressor.compress(xml) + compressor.flush(), zlib.crc32(xml), len(xml))
+    if stated is not None:
+        member = _ZipMember(member.name, member.compressed, member.crc, stated)
+    return _zip([member if name == "word/document.xml" else _ZipMember.deflated(name, data) for name, data in parts])
+
+
 _DOCUMENT_OPEN = (
     b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
 )
