@@ -142,7 +142,14 @@ class ChunkStore:
             return
         from chromadb.api.client import SharedSystemClient
 
-        SharedSystemClient.clear_system_cache()
+        identifier = getattr(self.client, "_identifier", None)
+        systems = getattr(SharedSystemClient, "_identifier_to_system", None)
+        if identifier is None or not isinstance(systems, dict):  # pragma: no cover - a chromadb that moved them
+            log.warning("cannot reopen the embedded Chroma store; a restart shows knowledge added elsewhere")
+            return
+        # only this store's system is dropped (clearing the whole cache would orphan every other client in
+        # the process); clients still holding the old one resolve to the new one by the same identifier
+        systems.pop(identifier, None)
         self.client = open_client(self._settings)
         self._open()
 
