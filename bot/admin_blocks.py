@@ -41,6 +41,8 @@ ADMIN_HELP = [
     "• `/keel add <url> [collection]`: add a web page or sitemap to the knowledge base",
     "• `/keel sources`: what the knowledge base holds",
     "• `/keel remove <source>`: take a source out (its name as `/keel sources` shows it)",
+    "• `/keel approve <source>`: release a document held for review (Keel does not answer from a document "
+    "in which a passage reads like instructions to an assistant until an admin has read and approved it)",
     "• `/keel status`: sources, chunks, the model, the last ingest, paused or not",
     "• `/keel pause` / `/keel resume`: stop answering (questions go to people) / start again",
     "• DM me a file (PDF, DOCX, Markdown, text, HTML, CSV) to add it; `collection: hr` in the message picks "
@@ -111,9 +113,16 @@ def full_help_message() -> Message:
 def sources_text(sources: list[Any], limit: int = 40) -> str:
     if not sources:
         return "The knowledge base is empty. Add documents with `/keel add <url>` or by sending me a file."
+    held = [s for s in sources if s.held]
     lines = [f"*{len(sources)} sources* ({sum(s.chunks for s in sources)} chunks):"]
-    for s in sources[:limit]:
-        lines.append(f"• `{escape(s.source)}` ({escape(s.collection)}, {s.chunks} chunks)")
+    if held:
+        lines.append(
+            f":no_entry: *{len(held)} held for review*: Keel does not answer from them until an admin runs "
+            "`/keel approve <source>` (or removes them)."
+        )
+    for s in sorted(sources, key=lambda s: not s.held)[:limit]:
+        state = " — *held for review*" if s.held else ""
+        lines.append(f"• `{escape(s.source)}` ({escape(s.collection)}, {s.chunks} chunks){state}")
     if len(sources) > limit:
         lines.append(f"…and {len(sources) - limit} more (`keel sources` on the command line lists all).")
     return "\n".join(lines)
@@ -129,7 +138,10 @@ def status_text(status: Any, paused: bool, paused_by: str = "") -> str:
     ]
     run = status.last_ingest
     if run:
-        outcome = f"{run['added']} added, {run['updated']} updated, {run['failed']} failed, {run['chunks']} chunks"
+        held = f", {run['held']} held for review" if run.get("held") else ""
+        outcome = (
+            f"{run['added']} added, {run['updated']} updated{held}, {run['failed']} failed, {run['chunks']} chunks"
+        )
         lines.append(f"*Last ingest:* {_when(run['finished_at'])} by {_actor(run['actor'])} ({outcome})")
     else:
         lines.append("*Last ingest:* none logged yet")
@@ -145,6 +157,13 @@ def ingest_text(report: Any, collection: str, names: dict[str, str] | None = Non
         if o.status in ("added", "updated"):
             lines.append(
                 f":white_check_mark: {o.status.capitalize()} *{name}* to `{escape(collection)}`: {o.chunks} chunks."
+            )
+        elif o.status == "held":
+            why = f": {escape(o.reason)}" if o.wrote else " (unchanged since it was held)"
+            approve = f"`/keel approve {escape(PurePath(o.source).name or o.source)}`"
+            lines.append(
+                f":no_entry: *{name}* is stored but *held for review*{why}. Keel will not answer from it until "
+                f"an admin has read it and approves it with {approve} (or removes it)."
             )
         elif o.status == "unchanged":
             lines.append(f":ballot_box_with_check: *{name}* is already in `{escape(collection)}`, unchanged.")

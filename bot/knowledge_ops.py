@@ -65,13 +65,20 @@ class KnowledgeOps:
         return removed
 
     def resolve(self, source: str) -> str | None:
-        """The stored source an admin meant: the exact name, or the one stored source ending in it
-        (so ``/keel remove handbook.pdf`` finds ``/…/uploads/default/handbook.pdf``)."""
-        names = [s.source for s in self.kb.sources()]
-        if source in names:
-            return source
-        matches = [n for n in names if n.endswith("/" + source.lstrip("/"))]
-        return matches[0] if len(matches) == 1 else None
+        """The stored source an admin meant (``/keel remove handbook.pdf`` finds ``/…/uploads/default/handbook.pdf``)."""
+        return self.kb.resolve(source)
+
+    def approve(self, source: str, *, actor: str, trigger: str = "slack_approve") -> tuple[str, int]:
+        """Release a source held for review; returns its stored name and how many chunks were released
+        (0: not stored or not held). Logged like an ingest run."""
+        name = self.resolve(source) or source
+        started = datetime.now(UTC)
+        stored = {s.source: s for s in self.kb.sources()}
+        released = self.kb.approve(name)
+        if released:
+            report = IngestReport([SourceOutcome(name, "approved", chunks=released)])
+            self._log_run(report, actor, trigger, stored[name].collection, [name], started)
+        return name, released
 
     def status(self, model: str | None) -> Status:
         from bot.store import open_db, recent_ingest_runs

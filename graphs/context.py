@@ -107,11 +107,11 @@ class KeelContext:
 
 
 def knowledge_base(settings: Settings) -> KnowledgeBase:
-    """The knowledge base with the ingest-time injection scan wired in (flagged chunks are marked, or
-    left out when the policy quarantines them)."""
+    """The knowledge base with the ingest-time injection scan wired in: a document carrying instructions
+    to an assistant is held for an admin's review (or as the policy says)."""
     from graphs import guards
 
-    return KnowledgeBase(settings, flagger=guards.scan_chunk, quarantine=guards.quarantine)
+    return KnowledgeBase(settings, flagger=guards.scan_chunk, flagged_handling=guards.flagged_handling)
 
 
 def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrides: Any) -> KeelContext:

@@ -205,9 +205,11 @@ class OutputLengthPolicy(CheckPolicy):
 
 
 class DocumentInjectionPolicy(CheckPolicy):
-    """At ingest: ``log_only`` flags the chunk in its metadata; ``refuse`` quarantines it (not indexed)."""
+    """At ingest, a document with a passage carrying instructions to an assistant: ``hand_over`` holds the
+    whole document for an admin's review (stored, not answered from until approved); ``refuse`` stores it
+    without the flagged passages; ``log_only`` stores them marked, and retrieval leaves them out."""
 
-    action: Action = "log_only"
+    action: Literal["hand_over", "refuse", "log_only"] = "hand_over"
 
 
 class GuardsPolicy(_Strict):

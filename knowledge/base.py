@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from knowledge.embed import Embedder, default_embedder, make_embedder
-from knowledge.ingest import ChunkFlagger, Ingester, IngestReport, ProgressCallback
+from knowledge.ingest import ChunkFlagger, FlaggedHandling, Ingester, IngestReport, ProgressCallback
 from knowledge.search import FusionParams, Retriever
 from knowledge.sentence_vectors import SentenceIndex
 from knowledge.settings import Settings, get_settings
@@ -28,13 +28,13 @@ class KnowledgeBase:
         *,
         embedder: Embedder | None = None,
         flagger: ChunkFlagger | None = None,
-        quarantine: Callable[[str], bool] | None = None,
+        flagged_handling: Callable[[], FlaggedHandling] | None = None,
         fusion: FusionParams | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self._embedder = embedder
         self._flagger = flagger
-        self._quarantine = quarantine
+        self._flagged_handling = flagged_handling
         self._fusion = fusion
 
     @cached_property
@@ -86,7 +86,7 @@ class KnowledgeBase:
     ) -> IngestReport:
         ingester = self._ingester()
         report = ingester.ingest(inputs, collection or self.settings.default_collection, prune=prune, progress=progress)
-        if any(o.status in ("added", "updated", "removed") for o in report.outcomes):
+        if any(o.wrote or o.status == "removed" for o in report.outcomes):
             self.retriever.rebuild_keyword_index()
         return report
 
@@ -95,6 +95,20 @@ class KnowledgeBase:
         if removed:
             self.retriever.rebuild_keyword_index()
         return removed
+
+    def resolve(self, source: str) -> str | None:
+        """The stored source meant: the exact name, or the one stored source ending in it (so
+        ``handbook.pdf`` finds ``/…/uploads/default/handbook.pdf``); None if none or several."""
+        names = [s.source for s in self.sources()]
+        if source in names:
+            return source
+        matches = [n for n in names if n.endswith("/" + source.lstrip("/"))]
+        return matches[0] if len(matches) == 1 else None
+
+    def approve(self, source: str) -> int:
+        """Release a source held for review (its chunks are answered from from now on); returns how many
+        chunks, 0 if it is not stored or not held."""
+        return self._ingester().approve(source)
 
     def add_chunks(self, chunks: Sequence[Chunk]) -> None:
         """Store prepared chunks as they are (benchmarks load evaluation sets this way)."""
@@ -118,5 +132,9 @@ class KnowledgeBase:
 
     def _ingester(self) -> Ingester:
         return Ingester(
-            self.store, self.embedder, flagger=self._flagger, quarantine=self._quarantine, sentences=self.sentences
+            self.store,
+            self.embedder,
+            flagger=self._flagger,
+            flagged_handling=self._flagged_handling,
+            sentences=self.sentences,
         )

@@ -61,11 +61,8 @@ class SandboxedConverter:
             try:
                 reply = self._exchange(worker, fmt, data, charset)
             except ConversionFailed:
-                self._stop()
+                self._stop()  # a garbled or missing reply: the pipe cannot be trusted for the next file
                 raise
-            except ValueError as exc:  # a garbled reply: the pipe cannot be trusted for the next file
-                self._stop()
-                raise ConversionFailed("conversion crashed (garbled reply)") from exc
             if reply.get("fatal") or reply.get("recycle"):
                 self._stop()  # a worker that came near its limit starts afresh: its peak tells the next file apart
         for warning in reply.get("warnings", []):
@@ -124,7 +121,10 @@ class SandboxedConverter:
             if worker.poll() is None:
                 raise ConversionFailed(f"conversion took over {self.budget.timeout_s:g} s and was stopped")
             raise ConversionFailed(self._death_reason(worker))
-        return dict(json.loads(line))
+        try:
+            return dict(json.loads(line))
+        except ValueError:
+            raise ConversionFailed("conversion crashed (garbled reply)") from None
 
     def _death_reason(self, worker: subprocess.Popen[bytes]) -> str:
         code = worker.wait()
@@ -136,10 +136,13 @@ class SandboxedConverter:
 def _read_line(stream: BinaryIO, deadline: float) -> bytes | None:
     """One reply line, or None if the deadline passed or the worker closed its end first."""
     fd = stream.fileno()
+    # poll, not select: select() refuses descriptors past 1023, which a long-running server soon hands out.
+    waiter = select.poll()
+    waiter.register(fd, select.POLLIN)
     buffer = bytearray()
     while not buffer.endswith(b"\n"):
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+        if remaining <= 0 or not waiter.poll(remaining * 1000):
             return None
         piece = os.read(fd, _READ_SIZE)
         if not piece:

@@ -24,7 +24,7 @@ import numpy as np
 
 from knowledge.memory import overwrite_freed_memory
 from knowledge.settings import Settings
-from knowledge.types import Chunk
+from knowledge.types import HELD, Chunk, flag_set
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -48,6 +48,7 @@ class StoredSource:
     content_hash: str
     chunks: int
     ingested_at: str
+    held: bool = False  # held for review: not answered from until an admin approves it
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,13 @@ class ChunkStore:
         for start in range(0, len(ids), ADD_BATCH):
             self._collection.delete(ids=list(ids[start : start + ADD_BATCH]))
 
+    def set_flags(self, flags: dict[str, str]) -> None:
+        """Replace the ``flags`` of these chunks (id -> flags); their other metadata stays."""
+        ids = list(flags)
+        for start in range(0, len(ids), ADD_BATCH):
+            part = ids[start : start + ADD_BATCH]
+            self._collection.update(ids=part, metadatas=[{"flags": flags[i]} for i in part])
+
     def ids_for_source(self, source: str) -> list[str]:
         return self._collection.get(where={"source": source}, include=[])["ids"]
 
@@ -178,9 +186,12 @@ class ChunkStore:
         two versions has no hash, so the next ingest rewrites it and drops the stale ones)."""
         found: dict[str, StoredSource] = {}
         counts: dict[str, int] = {}
+        held: set[str] = set()
         for _, _, meta in self.iter_chunks(include_text=False):
             source = str(meta["source"])
             counts[source] = counts.get(source, 0) + 1
+            if HELD in flag_set(str(meta.get("flags", ""))):
+                held.add(source)
             if source in found and found[source].content_hash != str(meta.get("content_hash", "")):
                 # chunks of two versions (a rerun cut short between writing and deleting): not up to date
                 found[source] = replace(found[source], content_hash="")
@@ -193,7 +204,7 @@ class ChunkStore:
                     chunks=0,
                     ingested_at=str(meta.get("ingested_at", "")),
                 )
-        return {s: replace(v, chunks=counts[s]) for s, v in found.items()}
+        return {s: replace(v, chunks=counts[s], held=s in held) for s, v in found.items()}
 
     def iter_chunks(self, include_text: bool = True, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
         """Every stored chunk as (id, text, metadata), in pages."""

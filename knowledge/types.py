@@ -61,6 +61,22 @@ class Hit:
         return asdict(self)
 
 
+# Chunk flags. ``HELD``: the chunk's document is held for review (an admin approves it before Keel answers from
+# it); ``APPROVED``: a chunk flagged at ingest that an admin approved. Other flags (e.g. 'injection') come from
+# the flagger the guards wire in.
+HELD = "held"
+APPROVED = "approved"
+
+
+def flag_set(flags: str) -> set[str]:
+    """The flags in a chunk's comma-separated ``flags`` field."""
+    return {f for f in flags.split(",") if f}
+
+
+def with_flag(flags: str, flag: str) -> str:
+    return ",".join(sorted(flag_set(flags) | {flag}))
+
+
 def indexed_text(text: str, title: str, section: str) -> str:
     """What the embedder and BM25 see for a chunk: its title and heading path give it context."""
     heading = " > ".join(part for part in (title, section) if part)

@@ -1,4 +1,4 @@
-"""Knowledge commands: ingest, search, sources, remove."""
+"""Knowledge commands: ingest, search, sources, remove, approve."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from rich.table import Table
 import knowledge
 from bot.cli.output import console, errors, fail, print_json
 from knowledge.base import KnowledgeBase
-from knowledge.ingest import IngestReport
+from knowledge.ingest import IngestReport, SourceOutcome
 from knowledge.loaders import following_links
 from knowledge.settings import get_settings
 from knowledge.store import StoreUnavailable
@@ -38,6 +38,7 @@ STATUS_STYLE = {
     "removed": "yellow",
     "failed": "red",
     "skipped": "yellow",
+    "held": "bold red",
 }
 # Control characters (escape sequences, newlines) and bidi overrides in a file name must not reach the terminal.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -48,6 +49,7 @@ def register(app: typer.Typer) -> None:
     app.command()(search)
     app.command()(sources)
     app.command()(remove)
+    app.command()(approve)
 
 
 def ingest(
@@ -138,10 +140,18 @@ def sources(as_json: JsonOption = False) -> None:
     if as_json:
         print_json([s.__dict__ for s in stored])
         return
-    table = Table("collection", "source", "title", "chunks", "ingested", title=f"{len(stored)} sources")
+    table = Table("collection", "source", "title", "chunks", "ingested", "state", title=f"{len(stored)} sources")
     for s in stored:
-        table.add_row(*(safe(value) for value in (s.collection, s.source, s.title, str(s.chunks), s.ingested_at)))
+        values = (s.collection, s.source, s.title, str(s.chunks), s.ingested_at)
+        state = "[bold red]held for review[/]" if s.held else "[green]answering[/]"
+        table.add_row(*(safe(value) for value in values), state)
     console.print(table)
+    held = sum(1 for s in stored if s.held)
+    if held:
+        console.print(
+            f"[bold red]{held} held for review:[/] a passage reads like instructions to an assistant, so Keel does "
+            "not answer from them. Read them, then [bold]keel approve SOURCE[/] (or [bold]keel remove SOURCE[/])."
+        )
 
 
 def remove(
@@ -157,6 +167,27 @@ def remove(
     console.print(f"Removed {safe(source)} ({removed} chunks).")
 
 
+def approve(
+    source: Annotated[str, typer.Argument(help="A source held for review, as listed by `keel sources`.")],
+) -> None:
+    """Release a source held for review: Keel answers from it from now on."""
+    started = datetime.now(UTC)
+    kb = KnowledgeBase()
+    try:
+        name = kb.resolve(source)
+        if name is None:
+            fail(f"No stored source {source!r}. See `keel sources`.")
+        released = kb.approve(name)
+    except StoreUnavailable as exc:
+        fail(str(exc))
+    if not released:
+        fail(f"{safe(name)} is not held for review; Keel already answers from it.")
+    collection = next(s.collection for s in kb.sources() if s.source == name)
+    report = IngestReport([SourceOutcome(name, "approved", chunks=released)])
+    _log_run(report, [name], collection, started, trigger="cli_approve")
+    console.print(f"Approved {safe(name)}: Keel answers from its {released} passages from now on.")
+
+
 def _print_report(report: IngestReport) -> None:
     for outcome in report.outcomes:
         if outcome.status in ("unchanged",):
@@ -164,6 +195,11 @@ def _print_report(report: IngestReport) -> None:
         style = STATUS_STYLE.get(outcome.status, "")
         reason = f" — {outcome.reason}" if outcome.reason else ""
         console.print(f"[{style}]{outcome.status:>9}[/] {safe(outcome.source)}{safe(reason)}", highlight=False)
+    if report.held:
+        console.print(
+            f"[bold red]{len(report.held)} held for review:[/] stored, but Keel does not answer from them until "
+            "you have read them and run [bold]keel approve SOURCE[/]."
+        )
     summary = report.summary()
     console.print(
         "[bold]Summary:[/] "
@@ -172,7 +208,7 @@ def _print_report(report: IngestReport) -> None:
     )
 
 
-def _log_run(report: IngestReport, inputs: list[str], collection: str, started: datetime) -> None:
+def _log_run(report: IngestReport, inputs: list[str], collection: str, started: datetime, trigger: str = "cli") -> None:
     """Record the run in the log, as Slack-triggered ingests are (``/keel status`` reads it)."""
     from bot.store import open_db, record_ingest_run
 
@@ -183,7 +219,7 @@ def _log_run(report: IngestReport, inputs: list[str], collection: str, started: 
                 db,
                 report,
                 actor=f"cli:{_user()}",
-                trigger="cli",
+                trigger=trigger,
                 collection=collection,
                 inputs=inputs,
                 started_at=started,

@@ -20,7 +20,7 @@ from bot.store.scrub import scrub
 if TYPE_CHECKING:  # knowledge.ingest pulls in chromadb: seconds of import time the log does not need
     from knowledge.ingest import IngestReport, SourceOutcome
 
-ACTIVE, REMOVED, FAILED = "active", "removed", "failed"
+ACTIVE, REMOVED, FAILED, HELD = "active", "removed", "failed", "held"
 
 
 def record_ingest_run(
@@ -44,7 +44,10 @@ def record_ingest_run(
         "inputs": json.dumps([scrub(str(i)) for i in inputs], ensure_ascii=False),
         "started_at": iso(started_at),
         "finished_at": iso(finished_at),
-        **{k: summary.get(k, 0) for k in ("added", "updated", "unchanged", "removed", "failed", "chunks")},
+        **{
+            k: summary.get(k, 0)
+            for k in ("added", "updated", "held", "unchanged", "removed", "failed", "skipped", "chunks")
+        },
         "ok": int(report.ok),
     }
     with write_transaction(db):
@@ -75,11 +78,14 @@ def _update_source(
     source = scrub(outcome.source)
     key = (collection, source)
     known = db["knowledge_sources"].count_where("collection = ? AND source = ?", key) > 0
-    if outcome.status in ("added", "updated"):
-        values = {"status": ACTIVE, "chunks": outcome.chunks, "updated_at": when, "removed_at": None}
+    if outcome.wrote:
+        status = HELD if outcome.status == "held" else ACTIVE
+        values = {"status": status, "chunks": outcome.chunks, "updated_at": when, "removed_at": None}
         values |= {"last_error": None, "last_run_id": run_id}
         if not known or outcome.status == "added":
             values |= {"added_by": actor, "added_at": when}
+    elif outcome.status == "approved":  # an admin released a source held for review
+        values = {"status": ACTIVE, "last_run_id": run_id, "approved_by": actor, "approved_at": when}
     elif outcome.status == "removed":
         values = {"status": REMOVED, "chunks": 0, "removed_at": when, "last_run_id": run_id}
     elif outcome.status == "failed":
@@ -87,10 +93,15 @@ def _update_source(
         values = {"last_error": scrub(outcome.reason), "last_run_id": run_id}
         if not known:
             values |= {"status": FAILED, "chunks": 0, "added_by": actor, "added_at": when}
-    else:  # unchanged
+    else:  # unchanged, or still held
         values = {"last_run_id": run_id}
         if not known:  # first seen by the log although already stored (ingested before logging existed)
-            values |= {"status": ACTIVE, "chunks": outcome.chunks, "added_at": when, "added_by": actor}
+            values |= {
+                "status": HELD if outcome.status == "held" else ACTIVE,
+                "chunks": outcome.chunks,
+                "added_at": when,
+                "added_by": actor,
+            }
     if known:
         db["knowledge_sources"].update(key, values)
     else:

@@ -230,3 +230,13 @@ def m006_handover_slack(db: Database) -> None:
     handovers = db["handovers"]
     for column in ("asker", "question_ts", "announcement_ts", "mirror_ts", "resolution_ts", "resolution_kind"):
         handovers.add_column(column, str)
+
+
+@migrations()
+def m007_ingest_held(db: Database) -> None:
+    """Ingest runs count the sources held for review and the pages left out by the run's URL limit; a source
+    released from review keeps who approved it and when."""
+    for column in ("held", "skipped"):
+        db["ingest_runs"].add_column(column, int, not_null_default=0)
+    db["knowledge_sources"].add_column("approved_by", str)
+    db["knowledge_sources"].add_column("approved_at", str)

@@ -134,7 +134,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "id": "Run id.",
             "actor": "Slack user id, or `cli:<login>`.",
-            "trigger": "What started it: cli, slack_file, slack_url, slack_remove, ...",
+            "trigger": "What started it: cli, slack_file, slack_url, slack_remove, slack_approve, cli_approve, ...",
             "collection": "Target collection.",
             "inputs": "JSON list of the files/URLs given.",
             "started_at": "Start (UTC ISO 8601).",
@@ -146,6 +146,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "failed": "Sources that failed.",
             "chunks": "Chunks written.",
             "ok": "1 when nothing failed.",
+            "held": "Sources held for review (a passage reads like instructions to an assistant).",
+            "skipped": "Web pages left out by the run's limit (KEEL_INGEST_MAX_URLS).",
         },
     ),
     "ingest_run_sources": (
@@ -153,9 +155,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "run_id": "The run.",
             "source": "Path or URL.",
-            "status": "added, updated, unchanged, removed or failed.",
+            "status": "added, updated, held, unchanged, removed, failed, skipped or approved.",
             "chunks": "Chunks written.",
-            "reason": "Why it failed, in words.",
+            "reason": "Why it failed or is held, in words.",
         },
     ),
     "knowledge_sources": (
@@ -163,7 +165,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "collection": "Collection name.",
             "source": "Path or URL.",
-            "status": "`active`, `removed`, or `failed` (never ingested successfully).",
+            "status": "`active`, `held` (for review: not answered from), `removed`, or `failed` (never ingested).",
             "chunks": "Chunks stored.",
             "added_by": "Who first added it.",
             "added_at": "When it was first added.",
@@ -171,6 +173,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "removed_at": "When it was removed.",
             "last_run_id": "The latest run that touched it.",
             "last_error": "The latest failure, if the last attempt failed.",
+            "approved_by": "The admin who released it from review.",
+            "approved_at": "When it was released.",
         },
     ),
     "audit": (

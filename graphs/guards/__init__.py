@@ -3,6 +3,7 @@
     check_input(text, channel=...)            -> GuardReport  (before retrieval and any LLM)
     check_output(answer, sources, ...)        -> GuardReport  (on the draft)
     scan_chunk(text)                          -> ["injection"] for documents carrying instructions
+    flagged_handling()                        -> "hold" | "refuse" | "mark": what ingest does with them
     load_policy(path)                         -> Policy       (keel.toml, validated, reloaded on change)
 
 Importing this package is cheap; guardrails and the embedder load on the first check (``warm_up()`` does
@@ -15,10 +16,14 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graphs.guards.leak import protect as protect_prompt
 from graphs.guards.types import CheckContext, GuardReport, SourceText, Verdict
 from graphs.policy import ChannelPolicy, Policy, PolicyError, load_policy
+
+if TYPE_CHECKING:
+    from knowledge.ingest import FlaggedHandling
 
 __all__ = [
     "GuardReport",
@@ -31,7 +36,7 @@ __all__ = [
     "current_policy",
     "load_policy",
     "protect_prompt",
-    "quarantine",
+    "flagged_handling",
     "scan_chunk",
     "screen_hits",
     "warm_up",
@@ -106,33 +111,41 @@ def scan_chunk(text: str, *, policy: Policy | None = None) -> list[str]:
     return ["injection"] if scan_document(text) else []
 
 
-def quarantine(flags: Sequence[str] | str, *, policy: Policy | None = None) -> bool:
-    """True when the policy says a chunk with these flags must not be indexed (``document_injection``
-    action ``refuse``); otherwise flagged chunks are indexed with the flag and handled with care."""
-    flag_list = flags.split(",") if isinstance(flags, str) else list(flags)
+def flagged_handling(*, policy: Policy | None = None) -> FlaggedHandling:
+    """What ingest does with a document that has a flagged chunk (``[guards.document_injection] action``):
+    ``hand_over`` (default) holds the whole document for an admin's review, ``refuse`` stores it without
+    its flagged passages, ``log_only`` stores them marked (retrieval leaves them out)."""
     config = (policy or current_policy()).guards.document_injection
-    return "injection" in flag_list and config.enabled and config.action in ("refuse", "hand_over")
+    if config.action == "hand_over":
+        return "hold"
+    return "refuse" if config.action == "refuse" else "mark"
 
 
 def screen_hits(
     hits: Sequence[Mapping[str, object]], *, policy: Policy | None = None
 ) -> tuple[list[Mapping[str, object]], Verdict]:
-    """Retrieved chunks minus those flagged ``injection`` at ingest, and a verdict for the log.
-
-    Flagged chunks stay in the index (unless quarantined) so people can find and fix them, but their
-    text never reaches the LLM or an extractive answer.
-    """
+    """Retrieved chunks minus those of documents held for review and those flagged at ingest (unless an
+    admin approved them), and a verdict for the log. Their text never reaches the LLM or an answer."""
     import time
+
+    from knowledge.types import APPROVED, HELD, flag_set
 
     started = time.perf_counter()
     config = (policy or current_policy()).guards.document_injection
-    flagged = [h for h in hits if "injection" in str(h.get("flags", "")).split(",")]
-    kept = [h for h in hits if h not in flagged] if config.enabled else list(hits)
+    flags = [flag_set(str(h.get("flags", ""))) for h in hits]
+    held = [h for h, f in zip(hits, flags, strict=True) if HELD in f]
+    flagged = [h for h, f in zip(hits, flags, strict=True) if HELD not in f and f - {APPROVED}]
+    left_out = held + (flagged if config.enabled else [])
+    kept = [h for h in hits if h not in left_out]
     ms = round((time.perf_counter() - started) * 1000, 2)
-    if not flagged or not config.enabled:
+    if not left_out:
         return kept, Verdict("flagged_sources", True, "pass", "", ms)
-    reason = f"{len(flagged)} retrieved passage(s) flagged at ingest as carrying instructions were left out"
-    return kept, Verdict("flagged_sources", False, "fix", reason, ms)
+    parts = []
+    if held:
+        parts.append(f"{len(held)} passage(s) of documents held for review")
+    if flagged and config.enabled:
+        parts.append(f"{len(flagged)} passage(s) flagged at ingest as carrying instructions")
+    return kept, Verdict("flagged_sources", False, "fix", " and ".join(parts) + " were left out", ms)
 
 
 def warm_up(policy: Policy | None = None) -> None:

@@ -102,14 +102,16 @@ def check_reserved_topics(text: str, ctx: CheckContext) -> Finding:
 
 # -- output -----------------------------------------------------------------------------------------
 def check_slack_safety(text: str, ctx: CheckContext) -> Finding:
-    result = slack.make_safe(text, ctx.policy.allowed_link_domains, [s.text + " " + s.source for s in ctx.sources])
+    result = slack.make_safe(text, ctx.policy.allowed_link_domains, [s.source for s in ctx.sources])
     if not result.mentions and not result.links_removed:
         return PASS
     parts = []
     if result.mentions:
         parts.append(f"{result.mentions} channel/group ping(s) neutralised")
     if result.links_removed:
-        parts.append(f"links to {', '.join(sorted(set(result.links_removed)))} removed (not allowed, not in sources)")
+        parts.append(
+            f"links to {', '.join(sorted(set(result.links_removed)))} removed (not on the allow-list, not a cited site)"
+        )
     return Finding(False, "; ".join(parts), result.fixed)
 
 

@@ -29,11 +29,19 @@ from guardrails import Guard, OnFailAction  # noqa: E402
 from guardrails import logger as guardrails_logger  # noqa: E402
 from guardrails.classes.rc import RC  # noqa: E402
 from guardrails.settings import settings as guardrails_settings  # noqa: E402
-from guardrails.validator_base import FailResult, PassResult, ValidationResult, Validator, register_validator  # noqa: E402
+from guardrails.validator_base import (  # noqa: E402
+    ErrorSpan,
+    FailResult,
+    PassResult,
+    ValidationResult,
+    Validator,
+    register_validator,
+)
 from guardrails_ai.ban_list.main import BanList  # noqa: E402
 from guardrails_ai.valid_length.main import ValidLength  # noqa: E402
 from guardrails_ai.web_sanitization.main import WebSanitization  # noqa: E402
 
+from graphs.guards.banned_words import find_banned, without_banned  # noqa: E402
 from graphs.guards.checks import INPUT_CHECKS, OUTPUT_CHECKS, Check  # noqa: E402
 from graphs.guards.messages import user_message  # noqa: E402
 from graphs.guards.types import CheckContext, GuardReport, OverallAction, Stage, Verdict  # noqa: E402
@@ -122,13 +130,17 @@ class LengthLimit(ValidLength):
 
 
 class ToxicWords(BanList):
-    """The hub's ban list; the reason names how many words matched, not which."""
+    """The hub's ban list, matching whole words (and spelled-out or leetspeak ones) instead of searching the
+    text with its spaces deleted ("was hit" is not "shit"); the reason names how many words matched, not which."""
 
     def validate(self, value: Any, metadata: dict[str, Any] = {}) -> ValidationResult:  # noqa: B006
-        result = super().validate(value, metadata)
-        if isinstance(result, FailResult):
-            result.error_message = f"{len(result.error_spans or [])} banned word(s)"
-        return result
+        matches = find_banned(str(value), self._banned_words, self._max_l_dist)
+        if not matches:
+            return PassResult()
+        spans = [ErrorSpan(start=m.start, end=m.end, reason="banned word") for m in matches]
+        return FailResult(
+            error_message=f"{len(matches)} banned word(s)", error_spans=spans, fix_value=without_banned(value, matches)
+        )
 
 
 # -- building guards --------------------------------------------------------------------------------

@@ -101,7 +101,8 @@ def foreign_stretch(text: str, min_words: int = 4) -> bool:
     clauses = re.split(r"[.,:;!?\n\"“”()]+", text)
     english = foreign = False
     for clause in clauses:
-        words = [w.lower() for w in _WORD.findall(clause)]
+        # codes and acronyms (EUR, MFA, SKU) belong to no language: "EUR 60 + EUR 52" is not foreign prose
+        words = [w.lower() for w in _WORD.findall(clause) if not w.isupper()]
         if len(words) < min_words:
             continue
         share = english_share(words)

@@ -376,6 +376,45 @@ SIGNALS: list[Signal] = [
 ]
 
 
+# Signals that only make sense as words to a model: they override its rules, give it a persona, ask for its
+# hidden text, or address it by what it is. Knowledge documents talk to employees, and the rest of the
+# signals ("forward the message to phishing@...", "never share your password", "debug mode", "from now on
+# you must use MFA") are ordinary handbook prose there: a document is flagged only with one of these.
+ASSISTANT_DIRECTED = frozenset(
+    {
+        "override",
+        "override-you-were-told",
+        "no-longer-bound",
+        "rules-void",
+        "regardless-of-rules",
+        "conditional-hijack",
+        "conditional-instruction",
+        "you-are-dan",
+        "do-anything-now",
+        "unrestricted-persona",
+        "multilingual-override",
+        "dual-response",
+        "persona-tokens",
+        "ai-freed",
+        "stay-in-character",
+        "banned-refusal-words",
+        "reveal-instructions",
+        "repeat-above",
+        "what-were-you-told",
+        "starts-with-you-are",
+        "include-in-response",
+        "addressed-to-ai",
+        "ai-reading-this",
+        "when-summarising",
+        "conceal-from-user",
+        "fake-role-tag",
+        "end-of-input",
+        "markdown-image-exfil",
+        "blame-the-instructions",
+    }
+)
+
+
 def match_signals(normalised: str) -> list[Signal]:
     """The signals present in already-normalised (lower-case, NFKC) text, each at most once."""
     return [signal for signal in SIGNALS if signal.pattern.search(normalised)]

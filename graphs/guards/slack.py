@@ -1,8 +1,12 @@
 """Slack safety of an answer: no channel-wide or group pings, no links to domains nobody vouched for.
 
 A bot message containing ``<!channel>``, ``<!here>``, ``<!everyone>`` or ``<!subteam^ID>`` notifies
-everyone in the channel or group; an injected document can try to make the bot do exactly that. Links are
-allowed when their domain (or a parent domain) is in the policy's allow-list or appears in the sources.
+everyone in the channel or group; an injected document can try to make the bot do exactly that.
+
+Links are allowed when their domain (or a parent domain) is in the policy's allow-list
+(``allowed_link_domains``), or is the host of a web page the answer cites (an admin chose to ingest that
+site). A domain merely written inside a source's text vouches for nothing: a planted "policy" could name any
+phishing site. Internal links (an intranet, a wiki) are allowed by listing the company's own domains.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ PLAIN_MENTION = re.compile(r"(?<![\w`])@(channel|here|everyone)\b", re.I)
 SLACK_LINK = re.compile(r"<((?:https?|ftp)://[^|>\s]+)(?:\|([^>]*))?>", re.I)
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*((?:https?|ftp)://[^)\s]+)[^)]*\)", re.I)
 BARE_URL = re.compile(r"(?<![<(|\w])((?:https?|ftp)://[^\s<>()\"']+|www\.[^\s<>()\"']+)", re.I)
-DOMAIN_IN_TEXT = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,9 @@ def domain_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
-def domains_in(texts: Iterable[str]) -> set[str]:
-    found: set[str] = set()
-    for text in texts:
-        found.update(d.lower() for d in DOMAIN_IN_TEXT.findall(text))
-    return found
+def web_hosts(sources: Iterable[str]) -> set[str]:
+    """The hosts of the sources that are web pages (files have none)."""
+    return {domain_of(s) for s in sources if s.lower().startswith(("http://", "https://"))} - {""}
 
 
 def _allowed(domain: str, allowed: set[str]) -> bool:
@@ -45,8 +46,10 @@ def _allowed(domain: str, allowed: set[str]) -> bool:
     return any(".".join(parts[i:]) in allowed for i in range(len(parts) - 1))
 
 
-def make_safe(answer: str, allowed_domains: Iterable[str], source_texts: Iterable[str]) -> SlackFindings:
-    allowed = {d.lower().lstrip(".") for d in allowed_domains} | domains_in(source_texts)
+def make_safe(answer: str, allowed_domains: Iterable[str], sources: Iterable[str]) -> SlackFindings:
+    """``answer`` without channel pings and with links outside the allow-list removed; ``sources``: where
+    the cited passages come from (paths or URLs)."""
+    allowed = {d.lower().lstrip(".") for d in allowed_domains} | web_hosts(sources)
     mentions = 0
 
     def unping(match: re.Match[str]) -> str:

@@ -17,6 +17,7 @@ from bot.service import AgentPool, KeelService, StoreTurnLog
 from bot.serving import HttpServer
 from bot.store.db import open_db
 from bot.store.writer import LogWriter
+from graphs.context import knowledge_base
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings, get_settings
 from tests.knowledge.helpers import small_kb_folder
@@ -34,7 +35,7 @@ def kb_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def kb(kb_folder: Path, keel_home: Path) -> KnowledgeBase:
-    base = KnowledgeBase()
+    base = knowledge_base(get_settings())  # as `keel serve` builds it: with the ingest-time injection scan
     assert base.ingest([str(kb_folder)]).ok
     return base
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from graphs.guards import check_output, protect_prompt
+import pytest
+
+from graphs.guards import SourceText, check_output, protect_prompt
 from tests.guards.conftest import policy_from
 
 
@@ -93,11 +95,28 @@ def test_channel_pings_and_unknown_links_are_neutralised(hr_sources):
         "<!channel> Parental leave is 16 weeks at full pay [2]. Forms: https://intranet.acme.example/hr [2]. "
         "Ask <!subteam^S0HRTEAM|@hr-team> or see https://evil.example/login [2]."
     )
-    report = check_output(answer, hr_sources, policy=policy_from('[guards.grounded]\naction = "log_only"'))
+    policy = policy_from('allowed_link_domains = ["acme.example"]\n[guards.grounded]\naction = "log_only"')
+    report = check_output(answer, hr_sources, policy=policy)
     assert "<!channel>" not in report.text and "<!subteam" not in report.text and "hr-team" in report.text
-    assert "https://intranet.acme.example/hr" in report.text  # the sources link there
+    assert "https://intranet.acme.example/hr" in report.text  # the company's own domain, on the allow-list
     assert "evil.example" not in report.text
     assert "evil.example" in verdict(report, "slack_safety").reason
+
+
+def test_a_domain_written_in_a_source_does_not_put_it_on_the_allow_list(hr_sources):
+    planted = SourceText(4, "Verify your account at https://payroll-check.example/login today.", "handbook/pay.md")
+    answer = "Verify your account at https://payroll-check.example/login today [4]."
+    report = check_output(answer, [*hr_sources, planted], policy=policy_from('[guards.grounded]\naction = "log_only"'))
+    assert "payroll-check.example" not in report.text
+    assert "payroll-check.example" in verdict(report, "slack_safety").reason
+
+
+def test_a_cited_web_page_may_link_to_its_own_site():
+    page = SourceText(1, "Book rooms at https://wiki.partner.example/rooms.", "https://wiki.partner.example/handbook")
+    answer = "Book rooms at https://wiki.partner.example/rooms [1]."
+    report = check_output(answer, [page], policy=policy_from('[guards.grounded]\naction = "log_only"'))
+    assert "https://wiki.partner.example/rooms" in report.text
+    assert verdict(report, "slack_safety").passed
 
 
 def test_allow_listed_domains_may_be_linked(hr_sources):
@@ -128,3 +147,16 @@ def test_toxic_answers_are_handed_over(hr_sources):
     report = check_output("Parental leave is 16 weeks at full pay, damn bullshit rules [2].", hr_sources)
     assert report.action == "hand_over"
     assert not verdict(report, "output_toxicity").passed
+
+
+@pytest.mark.parametrize("ordinary", ["He was hit by a car in the car park.", "The class assignment is due Friday."])
+def test_the_ban_list_matches_whole_words_not_across_them(ordinary):
+    policy = policy_from('[guards.output_toxicity]\nwords = ["shit", "ass"]\n[guards.grounded]\naction = "log_only"')
+    source = [SourceText(1, ordinary, "handbook/notes.md")]
+    assert verdict(check_output(ordinary + " [1]", source, policy=policy), "output_toxicity").passed
+
+
+@pytest.mark.parametrize("rude", ["This is sh1t.", "What a load of s h i t.", "Total $hit, honestly."])
+def test_the_ban_list_sees_through_spelled_out_and_leetspeak_words(rude, hr_sources):
+    policy = policy_from('[guards.output_toxicity]\nwords = ["shit"]\n[guards.grounded]\naction = "log_only"')
+    assert not verdict(check_output(rude, hr_sources, policy=policy), "output_toxicity").passed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 import zipfile
 
@@ -42,6 +43,23 @@ def test_unreadable_content_keeps_its_reason_and_the_worker(worker: SandboxedCon
         worker("text", b"\x00\x01binary", None)
     assert not isinstance(raised.value, ConversionFailed)
     assert "Employee Handbook" in worker("docx", handbook_docx(), None).title
+
+
+def test_a_long_running_process_with_many_open_files_still_converts() -> None:
+    # A server that has run for days holds descriptors past 1023, where select() gives up.
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this machine allows too few open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        with SandboxedConverter(Budget(timeout_s=10)) as converter:
+            assert converter("markdown", b"# Leave\n\n25 days.", None).text == "# Leave\n\n25 days."
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_a_docx_part_compressed_with_bzip2_is_refused() -> None:

@@ -32,12 +32,12 @@ EXPECTED_COLUMNS = {
     ],
     "ingest_runs": [
         "id", "actor", "trigger", "collection", "inputs", "started_at", "finished_at", "added", "updated",
-        "unchanged", "removed", "failed", "chunks", "ok",
+        "unchanged", "removed", "failed", "chunks", "ok", "held", "skipped",
     ],
     "ingest_run_sources": ["run_id", "source", "status", "chunks", "reason"],
     "knowledge_sources": [
         "collection", "source", "status", "chunks", "added_by", "added_at", "updated_at", "removed_at",
-        "last_run_id", "last_error",
+        "last_run_id", "last_error", "approved_by", "approved_at",
     ],
     "audit": ["id", "actor", "action", "target", "allowed", "detail", "created_at"],
     "_sqlite_migrations": ["id", "migration_set", "name", "applied_at"],
@@ -62,7 +62,7 @@ def test_each_migration_is_applied_once_and_migrating_again_changes_nothing(db_p
     assert [(m.name, m.applied_at) for m in migrations.applied(again)] == applied
     assert [name for name, _ in applied] == [
         "m001_conversations", "m002_feedback", "m003_handovers", "m004_knowledge", "m005_audit",
-        "m006_handover_slack",
+        "m006_handover_slack", "m007_ingest_held",
     ]  # fmt: skip
     assert again.schema == schema
     assert migrations.pending(again) == []

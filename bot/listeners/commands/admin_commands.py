@@ -12,17 +12,20 @@ from slack_sdk import WebClient
 from bot.admin_blocks import ingest_text, sources_text, status_text
 from bot.admins import REFUSED
 from bot.knowledge_ops import valid_collection
+from bot.mrkdwn import escape
 from knowledge.loaders import is_url
 
 log = logging.getLogger(__name__)
 
 ADD_USAGE = "Usage: `/keel add <url> [collection]`, e.g. `/keel add https://wiki.example.com/handbook hr`"
 REMOVE_USAGE = "Usage: `/keel remove <source>`, with the source's name as `/keel sources` shows it."
+APPROVE_USAGE = "Usage: `/keel approve <source>`, with the name of a source `/keel sources` shows as held for review."
 FAILED = "Sorry, `/keel {name}` failed because of a problem on my side; the details are logged."
 WHAT = {
     "add": "add documents",
     "sources": "list the knowledge sources",
     "remove": "remove documents",
+    "approve": "release documents held for review",
     "status": "see Keel's status",
     "pause": "pause Keel",
     "resume": "resume Keel",
@@ -70,6 +73,18 @@ def remove(keel: Any, user: str, args: str, respond: Respond) -> str:
     return f"Removed `{keel.admin.ops.resolve(source) or source}`: {removed} chunks. Keel no longer answers from it."
 
 
+def approve(keel: Any, user: str, args: str, respond: Respond) -> str:
+    if not args:
+        return APPROVE_USAGE
+    source = args.strip("<>` ").split("|")[0]
+    name, released = keel.admin.ops.approve(source, actor=user)
+    if released:
+        return f"Approved `{escape(name)}`: Keel answers from its {released} passages from now on."
+    if keel.admin.ops.resolve(source):
+        return f"`{escape(name)}` is not held for review; Keel already answers from it."
+    return f"No source named `{escape(source)}` is stored. `/keel sources` lists them."
+
+
 def status(keel: Any, user: str, args: str, respond: Respond) -> str:
     state = keel.admin.pause.state()
     return status_text(keel.admin.ops.status(keel.admin.model), state.paused, state.by)
@@ -94,6 +109,7 @@ ADMIN_COMMANDS: dict[str, Callable[[Any, str, str, Respond], str]] = {
     "add": add,
     "sources": sources,
     "remove": remove,
+    "approve": approve,
     "status": status,
     "pause": pause,
     "resume": resume,

@@ -167,7 +167,9 @@ class Terminal:
         os.close(self.master)
 
     def _read(self, timeout: float) -> bool:
-        if timeout <= 0 or not select.select([self.master], [], [], timeout)[0]:
+        waiter = select.poll()  # not select(): a long test run hands out descriptors past 1023
+        waiter.register(self.master, select.POLLIN)
+        if timeout <= 0 or not waiter.poll(timeout * 1000):
             return False
         try:
             data = self._decoder.decode(os.read(self.master, 65536))
