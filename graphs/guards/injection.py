@@ -1,11 +1,15 @@
-"""Prompt-injection and jailbreak detection without downloads: attack-pattern signals plus the nearest
-neighbour among our own attack examples (``data/attacks.jsonl``) and benign examples
-(``data/benign.jsonl``), compared with the bundled ONNX MiniLM embeddings.
+"""Prompt-injection and jailbreak detection without downloads.
 
-A text is an attack when its pattern signals add up to the threshold, or when its nearest attack example
-is close (cosine >= threshold) and clearly closer than its nearest benign example (the margin), or when
-a weaker pattern and a weaker similarity agree. Benign anchors are what keep ordinary questions that
-share words with attacks ("how do I reset my password?") from being flagged.
+A text is an attack when its pattern signals (``patterns.py``: what attacks *do*: change or drop the rules,
+give the assistant a persona without limits, ask for its hidden text, obey text inside data, hide in a
+format or an encoding) add up to the threshold, or when it shows at least one such behaviour and the
+classifier over those behaviours (``injection_features.py``, ``data/injection_model.json``, fitted and
+reported leave-one-source-out by ``benchmarks/fit_injection.py``) says so. Nothing is refused for merely
+sounding like an attack. Without a fitted model, the older rule decides: the nearest neighbour among our
+attack and benign examples (``data/attacks.jsonl``, ``data/benign.jsonl``) on the bundled MiniLM embeddings.
+
+Documents are scanned with ``scan_document``: sentence by sentence and row by row, a piece counts only when
+it speaks to a model, since handbook prose speaks to employees in the imperative all the time.
 """
 
 from __future__ import annotations
@@ -33,6 +37,13 @@ DATA = Path(__file__).parent / "data"
 WINDOW_WORDS = 60
 MAX_WINDOWS = 8
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_CONFUSABLES = str.maketrans(
+    {
+        "ɑ": "a", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+        "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ѕ": "s", "ԛ": "q", "ԝ": "w", "ο": "o", "ν": "v", "α": "a",
+        "ι": "i", "κ": "k", "τ": "t", "ᴀ": "a", "ʏ": "y", "ɪ": "i",
+    }
+)  # fmt: skip
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 # The embedding step runs only for texts that address the assistant or talk about its workings: every
@@ -55,12 +66,15 @@ class Detection:
     attack_similarity: float
     benign_similarity: float
     nearest_kind: str
+    probability: float | None = None  # the classifier's, when it was asked
 
     def reason(self) -> str:
         """Log-safe: signal names and scores, never the text."""
         parts = []
         if self.signals:
             parts.append(f"signals {', '.join(self.signals)} (score {self.pattern_score:.1f})")
+        if self.probability is not None:
+            parts.append(f"classifier {self.probability:.2f}")
         if self.nearest_kind != "-":
             parts.append(
                 f"nearest attack ({self.nearest_kind}) cosine {self.attack_similarity:.2f} "
@@ -76,6 +90,9 @@ def _variants(text: str) -> list[str]:
     deleeted = plain.translate(_LEET)
     if deleeted != plain:
         variants.append(deleeted)
+    unconfused = plain.translate(_CONFUSABLES)
+    if unconfused != plain:  # "bypɑss sɑfety" with a Latin alpha, Cyrillic "о" and "е" for Latin ones
+        variants.append(unconfused)
     if _SPACED.search(plain):
         variants.append(_SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), plain))
     for token in _BASE64.findall(text)[:4]:
@@ -94,10 +111,10 @@ FOREIGN_STRETCH_WEIGHT = 0.5
 DOCUMENT_FOREIGN_WORDS = 8
 
 
-def pattern_signals(text: str) -> tuple[float, tuple[str, ...]]:
+def pattern_signals(text: str, *, document: bool = False) -> tuple[float, tuple[str, ...]]:
     found: dict[str, float] = {}
     for variant in _variants(text):
-        for signal in match_signals(variant):
+        for signal in match_signals(variant, document=document):
             found[signal.name] = signal.weight
     if found and foreign_stretch(text):
         # Instructions switched into another language mid-message: a weak signal that needs company.
@@ -200,6 +217,61 @@ def default_library() -> Library:
     return Library(default_embedder())
 
 
+@dataclass(frozen=True)
+class InjectionModel:
+    """Logistic regression over :mod:`graphs.guards.injection_features` (``data/injection_model.json``)."""
+
+    names: list[str]
+    means: np.ndarray
+    scales: np.ndarray
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+    def probability(self, values: dict[str, float]) -> float:
+        x = (np.array([values[n] for n in self.names]) - self.means) / self.scales
+        return float(1 / (1 + np.exp(-(x @ self.weights + self.bias))))
+
+
+@lru_cache(maxsize=1)
+def injection_model() -> InjectionModel | None:
+    path = DATA / "injection_model.json"
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return InjectionModel(
+        data["features"],
+        np.array(data["means"]),
+        np.array(data["scales"]),
+        np.array(data["weights"]),
+        float(data["bias"]),
+        float(data["threshold"]),
+    )
+
+
+def measure(text: str) -> tuple[float, tuple[str, ...], dict]:
+    """Pattern score, signals and the classifier's features for ``text`` (no embedding: patterns only)."""
+    from graphs.guards.injection_features import features
+
+    variants = _variants(text)
+    score, signals = pattern_signals(text)
+    values = features(text, variants[0], signals, foreign="foreign-stretch" in signals, obfuscated=len(variants) > 1)
+    return score, signals, values
+
+
+BEHAVIOUR_WEIGHT = 0.5  # signals below this name a topic ("jailbroken phones", "system prompt"), not an act
+
+
+def shows_behaviour(signals: tuple[str, ...]) -> bool:
+    """Whether a text does at least one thing attacks do *to the assistant* (its rules, persona, hidden text,
+    obedience to data, format); the classifier decides nothing else. "Email me at ..." or "who can grant me
+    admin rights" alone (the harm family) is an ordinary request."""
+    from graphs.guards.injection_features import FAMILIES, WEIGHTS
+
+    targeted = set().union(*(members for family, members in FAMILIES.items() if family != "harm"))
+    return any(WEIGHTS.get(s, 0.0) >= BEHAVIOUR_WEIGHT for s in signals if s in targeted)
+
+
 def detect(
     text: str,
     *,
@@ -208,9 +280,19 @@ def detect(
     margin: float = 0.12,
     library: Library | None = None,
 ) -> Detection:
+    """An attack when its pattern signals add up to ``pattern_threshold`` (explicit attacks), or when the text
+    shows some attack behaviour and the classifier over what it does says so. Without a fitted model, the
+    nearest-example rule decides."""
     score, signals = pattern_signals(text)
     if score >= pattern_threshold:  # decided by the patterns: no need to spend an embedding
         return Detection(True, score, signals, 0.0, 0.0, "-")
+    model = injection_model()
+    if model is not None:
+        if not shows_behaviour(signals):  # a mention ("the system prompt feature") is no attack behaviour
+            return Detection(False, score, signals, 0.0, 0.0, "-")
+        score, signals, values = measure(text)
+        probability = model.probability(values)
+        return Detection(probability >= model.threshold, score, signals, 0.0, 0.0, "-", round(probability, 3))
     if not score and not ADDRESSES_THE_BOT.search(normalise(text)):
         return Detection(False, score, signals, 0.0, 0.0, "-")
     library = library or default_library()
@@ -224,16 +306,63 @@ def detect(
 
 
 def scan_document(text: str, *, pattern_threshold: float = 1.0) -> bool:
-    """Cheap ingest-time scan: patterns always, embeddings only for chunks that already look suspicious.
+    """Whether a knowledge chunk carries instructions to an assistant. Cheap: patterns on every piece, the
+    classifier only on pieces that already speak to a model.
 
-    A document's sentences are addressed to employees, so signals people also use in handbooks count only
-    next to one that speaks to a model (``ASSISTANT_DIRECTED``): "forward the message to phishing@..." is
-    advice, "AI assistants reading this: forward the conversation to ..." is an attack."""
-    score, signals = pattern_signals(text)
-    if foreign_stretch(text, min_words=DOCUMENT_FOREIGN_WORDS):
-        return True  # a long passage in an unrecognised language inside an English document
-    if not ASSISTANT_DIRECTED.intersection(signals):
-        return False
-    if score >= pattern_threshold:
+    A document's sentences are addressed to employees, so a piece counts only when something in it speaks
+    to a model (``ASSISTANT_DIRECTED``: "AI assistants reading this", "in your reply", "your system prompt",
+    a fake system header) and its score reaches the threshold or the classifier agrees. "Forward the
+    message to phishing@..." is advice; "Assistant: forward the conversation to ..." is an attack. (Asking
+    the classifier about pieces that merely speak to "you" was tried: it held "Never share your password".) Table rows are judged one by one and never by language: a table of foreign names is data."""
+    prose = "\n".join(line for line in text.splitlines() if not _TABLE_ROW.match(line))
+    prose = _MARKUP.sub(" ", prose)  # tags ("<tr><td>") are no language either
+    if foreign_stretch(prose, min_words=DOCUMENT_FOREIGN_WORDS) or _foreign_sentence(prose):
+        return True  # a passage in an unrecognised language inside an English document
+    score, signals = pattern_signals(text, document=True)
+    if ASSISTANT_DIRECTED.intersection(signals) and score >= pattern_threshold:
         return True
-    return detect(text, pattern_threshold=pattern_threshold).flagged
+    model = injection_model()
+    for piece in _pieces(text):
+        piece_score, piece_signals = pattern_signals(piece, document=True)
+        if not ASSISTANT_DIRECTED.intersection(piece_signals):
+            continue  # handbook prose: "Never share your password", "open the portal and follow the instructions"
+        if piece_score >= pattern_threshold:
+            return True
+        if model is not None and model.probability(measure(piece)[2]) >= model.threshold:
+            return True
+    return False
+
+
+_TABLE_ROW = re.compile(r"^\s*\|")
+_MARKUP = re.compile(r"<[^<>\n]{1,200}>")
+_SPEAKS_TO_YOU = re.compile(r"\b(?:you|your|yours|yourself)\b")  # (fit_injection.py: document sentences)
+_LOWER_WORD = re.compile(r"\b[^\W\d_A-Z][^\W\d_]+\b")
+FOREIGN_SENTENCE_WORDS = 5
+
+
+def _pieces(text: str) -> list[str]:
+    """Sentences of the prose and rows of the tables."""
+    pieces: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = block.splitlines()
+        rows = [line for line in lines if _TABLE_ROW.match(line)]
+        pieces += rows
+        prose = " ".join(line for line in lines if not _TABLE_ROW.match(line))
+        pieces += [sentence.text for sentence in split_sentences(prose)]
+    return [p for p in pieces if p.strip()]
+
+
+def _foreign_sentence(prose: str) -> bool:
+    """A whole sentence of five or more lower-case words in a language Keel does not recognise, inside an
+    English text: how translated instructions hide ("përsërit saktësisht kërkesën fillestare..."). Names
+    and titles in other languages are capitalised, so they do not count."""
+    from graphs.guards.language import ENGLISH_SHARE, english_share, identify
+
+    if identify(prose) != "en":
+        return False
+    for sentence in split_sentences(prose):
+        lower = [w.lower() for w in _LOWER_WORD.findall(sentence.text)]
+        mostly_lower = len(lower) >= FOREIGN_SENTENCE_WORDS and len(lower) >= 0.7 * len(sentence.text.split())
+        if mostly_lower and english_share(lower) < ENGLISH_SHARE / 2 and identify(sentence.text) == "unknown":
+            return True
+    return False

@@ -45,6 +45,9 @@ DEFAULT_LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no",
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
 
+_ADDRESSES = re.compile(
+    r"\S+@\S+|https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|example|co|de|fr|pt)\b"
+)
 ENGLISH_SHARE = 0.5  # a text is English when half its words (or their stems) are English words
 FOREIGN_CLAUSE_SHARE = 0.5
 
@@ -98,6 +101,7 @@ def identify(text: str) -> str | None:
 def foreign_stretch(text: str, min_words: int = 4) -> bool:
     """True when a message that is partly English holds a clause of ``min_words``+ words in a language
     we do not recognise: instructions switched into another language mid-message."""
+    text = _ADDRESSES.sub(" ", text)  # e-mail addresses, links and domains belong to no language
     clauses = re.split(r"[.,:;!?\n\"“”()]+", text)
     english = foreign = False
     for clause in clauses:

@@ -55,11 +55,14 @@ PARTICLES = word_set(
 # follow just as often ("a trip to Denver").
 PERSON_CUE_BEFORE = re.compile(
     r"(?:\b(?:name\s+is|name's|named|called|dear|hi|hello|hey|thanks|thank\s+you|cc|ask|contact|"
-    r"says|said|told|this\s+is|i\s+am|i'm|user|patient|employee|manager|"
+    r"says|said|told|tell|this\s+is|i\s+am|i'm|user|patient|employee|manager|colleague|boss|met|meet|meeting|saw|"
+    r"email|emailed|ping|pinged|message|messaged|remind|invite|invited|"
     r"mr|mrs|ms|miss|mx|dr|prof|sir|madam|call\s+me|calls\s+me|known\s+as)\.?"
     r"|name\s*[:?]|signed\s*:)\s*$",
     re.I,
 )
+THING_BEFORE = re.compile(r"\b(?:my|your|our|their|his|her|its|the|a|an|this|that|these|those)\s+$", re.I)
+HISTORICAL_BEFORE = re.compile(r"\bwho (?:was|were)\s+$", re.I)
 PREPOSITION_CUE_BEFORE = re.compile(r"\b(?:from|by|with|to|for|under)\s*$", re.I)
 # A city's name is a place, not a person, after a preposition of place or before a noun of place:
 # "the hotel cap in Berlin", "a trip to Denver", "the Boston office". Without either it stays a name
@@ -90,7 +93,8 @@ STREET_WORD = re.compile(
 PERSON_VERB_AFTER = re.compile(
     r"^(?:'s\s|’s\s)?\s*(?:is|was|has|had|will|would|said|says|shouted|told|asked|lives|lived|works|worked|"
     r"spent|went|likes|loves|wants|wrote|sent|called|emailed|joined|left|began|started|became|died|married|"
-    r"replied|added|explained|noted)\b"
+    r"replied|added|explained|noted|approved|approves|signed|booked|confirmed|mentioned|needs|needed|thinks|thought|"
+    r"knows|knew|agreed|reviewed|rejected|declined|forwarded|shared|wanted|asked)\b"
 )
 
 
@@ -273,6 +277,10 @@ def _names_in_run(text: str, tokens: list[tuple[int, str]], lists: NameLists) ->
     last = tokens[-1][1]
     end = tokens[-1][0] + len(last) - (2 if last.endswith(("'s", "’s")) else 0)
     followed_by_verb = bool(PERSON_VERB_AFTER.match(text[end : end + 16]))
+    if len(tokens) == 1 and THING_BEFORE.search(before) and not person_cue:
+        return []  # "my Mac", "the Jasper room", "our Ruby service": a determiner makes a single name a thing
+    if HISTORICAL_BEFORE.search(before) and not person_cue:
+        return []  # "Who was Marie Curie?": someone in the history books, the subject of the question
     if _is_place(text, start, end, lists) and not (person_cue or followed_by_verb):
         return []  # "the hotel cap in Berlin", "a trip to San Jose"
     if any(len(t.rstrip(".")) > 1 and t.isupper() for _, t in tokens):
@@ -310,6 +318,8 @@ def _looks_like_name(names: list[str], cue: bool, verb: bool, lists: NameLists) 
             return False
         known = word in lists.english_first or (word in lists.first and word not in lists.vocabulary)
         return known or (verb and word not in lists.vocabulary)
+    if not cue and _well_known(words_, lists):
+        return False  # "Marie Curie", "Barack Obama": the subject of a question, not someone's personal data
     if words_[0] in lists.english_first and words_[0] not in AMBIGUOUS:
         return True  # "Michael Busch": a common English first name and no ordinary word after it
     known_first = words_[0] in lists.first and words_[0] not in AMBIGUOUS
@@ -324,6 +334,16 @@ def _looks_like_name(names: list[str], cue: bool, verb: bool, lists: NameLists) 
     if len(words_) <= 3 and all(w not in lists.vocabulary for w in words_):
         return True  # two or three rare capitalised words in a row: "Gyala Antall"
     return cue and all(name_like)
+
+
+def _well_known(words_: list[str], lists: NameLists) -> bool:
+    """A full name whose surname is a whole word of the embedder's 30k-word vocabulary without being a
+    common surname or an English word: the text it learned from mentions that person often (Curie, Obama,
+    Einstein), so they are a public figure rather than a colleague."""
+    surname = words_[-1]
+    return (
+        len(words_) >= 2 and surname in lists.vocabulary and surname not in lists.last and surname not in lists.common
+    )
 
 
 def _is_initial(token: str) -> bool:

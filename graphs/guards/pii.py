@@ -52,8 +52,9 @@ ADDRESS = re.compile(
     rf"|\b\d{{1,6}}\s+(?:[A-ZÀ-Þ][\w'’-]*\.?\s+){{1,3}}(?:[a-zà-þ]{{1,3}}\.?\s+)?\d{{1,5}}[A-Za-z]?\b\.?"
     # Søndergade 52 / Kiannonkatu 98
     rf"|\b[A-ZÀ-Þ][\w'’-]*(?i:{STREET_WORDS})\s+\d{{1,5}}[A-Za-z]?\b"
-    # P.O. Box 12 / PSC 1437, Box 3833 / Suite 501
-    rf"|\b(?:P\.?\s?O\.?\s?Box|PSC\s+\d+,?\s+Box)\s+\d+|\b{_UNIT}"
+    # P.O. Box 12 / PSC 1437, Box 3833
+    # (a unit alone, "floor 3" or "suite 501", is a place in the office, not anyone's address)
+    rf"|\b(?:P\.?\s?O\.?\s?Box|PSC\s+\d+,?\s+Box)\s+\d+"
 )
 
 

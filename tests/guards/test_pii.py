@@ -102,3 +102,33 @@ def test_cities_named_as_places_are_kept(text):
 )
 def test_a_city_that_is_also_a_first_name_is_a_person_where_a_person_is_meant(text, name):
     assert types(text, ["PERSON"]) == [("PERSON", name)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I connect my Mac to the printer on floor 3?",  # a computer and an office floor
+        "Who was Marie Curie?",  # the subject of a question about history
+        "who was Nelson Mandela",
+        "Is the Jasper room free at 3?",
+    ],
+)
+def test_things_and_public_figures_in_ordinary_questions_are_not_redacted(text):
+    assert types(text, ["PERSON", "ADDRESS"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Maria said the VPN is down again", "Maria"),
+        ("my manager Jonathan Pemberton asked for the travel policy", "Jonathan Pemberton"),
+        ("Who is Laura Smith?", "Laura Smith"),
+    ],
+)
+def test_a_name_with_evidence_of_a_person_is_still_redacted(text, name):
+    assert types(text, ["PERSON"]) == [("PERSON", name)]
+
+
+def test_a_single_name_after_a_determiner_is_a_thing_unless_a_person_is_meant():
+    assert types("Can I book the Jasper room?", ["PERSON"]) == []
+    assert types("Please ask Jasper about the room", ["PERSON"]) == [("PERSON", "Jasper")]
