@@ -38,10 +38,35 @@ def pattern(form: str) -> re.Pattern[bytes]:
     return re.compile(rb"(?<!\d)" + escaped + rb"(?!\d)" if form.isdigit() else escaped)
 
 
-def leaks(secrets: list[str]) -> dict[str, list[str]]:
+def readable(path: Path) -> bytes:
+    """What a file holds, as bytes to search. Chroma's store is read through SQL, text values only: its
+    vectors and index files hold every 4-digit run there is, so a PIN "found" in them is chance (a question
+    never reaches Chroma; the documents it holds do, as text)."""
+    if "chroma" not in path.parts:
+        return path.read_bytes()
+    if path.name != "chroma.sqlite3":  # its -wal (read with it below) and the HNSW index files: vectors only
+        return b""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        texts = [
+            value
+            for table in tables
+            for row in db.execute(f'SELECT * FROM "{table}"')
+            for value in row
+            if isinstance(value, str)
+        ]
+    finally:
+        db.close()
+    return "\n".join(texts).encode()
+
+
+def leaks(secrets: list[str], *, expect_files: bool = True) -> dict[str, list[str]]:
     """Where under KEEL_HOME each secret (in any of its forms) is found, by file name."""
-    files = {p: p.read_bytes() for p in files_under(keel_home())}
-    assert files, "KEEL_HOME is empty: nothing was tested"
+    files = {p: readable(p) for p in files_under(keel_home())}
+    assert files or not expect_files, "KEEL_HOME is empty: nothing was tested"
     found = {}
     for secret in secrets:
         patterns = [pattern(f) for f in forms(secret)]
@@ -73,7 +98,9 @@ def test_keel_guard_masks_every_phrasing(tmp_path: Path) -> None:
     # Each line echoes its "input" (the caller's own text, to pair the lines); nothing else may hold a secret.
     said = json.dumps([{k: v for k, v in row.items() if k != "input"} for row in rows]) + proc.stderr
     assert not [secret for _, secret in REPORTED + VARIANTS if secret in said]
-    assert leaks([secret for _, secret in REPORTED + VARIANTS]) == {}
+    # `keel guard` keeps nothing under KEEL_HOME since the injection check stopped embedding (issue 17); what
+    # it does keep (caches, if a check adds one) must hold no secret
+    assert leaks([secret for _, secret in REPORTED + VARIANTS], expect_files=False) == {}
 
 
 def test_keel_ask_and_the_agent_store_no_secret(kb: KnowledgeBase, caplog: pytest.LogCaptureFixture) -> None:
