@@ -87,14 +87,13 @@ def _variants(text: str) -> list[str]:
     """The text as patterns should see it: normalised, with leetspeak, letter spacing and base64 undone."""
     plain = normalise(text)
     variants = [plain]
-    deleeted = plain.translate(_LEET)
-    if deleeted != plain:
-        variants.append(deleeted)
-    unconfused = plain.translate(_CONFUSABLES)
-    if unconfused != plain:  # "bypɑss sɑfety" with a Latin alpha, Cyrillic "о" and "е" for Latin ones
-        variants.append(unconfused)
-    if _SPACED.search(plain):
-        variants.append(_SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), plain))
+    # One pass undoes every disguise at once (each pass over 4,000 characters costs ~10 ms): homoglyphs
+    # ("bypɑss sɑfety" with a Latin alpha, Cyrillic "о"), leetspeak ("1gn0r3"), letter spacing ("i g n o r e").
+    undone = plain.translate(_CONFUSABLES).translate(_LEET)
+    if _SPACED.search(undone):
+        undone = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), undone)
+    if undone != plain:
+        variants.append(undone)
     for token in _BASE64.findall(text)[:4]:
         try:
             decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode("utf-8")
