@@ -248,12 +248,13 @@ def injection_model() -> InjectionModel | None:
     )
 
 
-def measure(text: str) -> tuple[float, tuple[str, ...], dict]:
-    """Pattern score, signals and the classifier's features for ``text`` (no embedding: patterns only)."""
+def measure(text: str, found: tuple[float, tuple[str, ...]] | None = None) -> tuple[float, tuple[str, ...], dict]:
+    """Pattern score, signals and the classifier's features for ``text`` (no embedding: patterns only);
+    ``found``: its ``pattern_signals`` if already known."""
     from graphs.guards.injection_features import features
 
     variants = _variants(text)
-    score, signals = pattern_signals(text)
+    score, signals = found or pattern_signals(text)
     values = features(text, variants[0], signals, foreign="foreign-stretch" in signals, obfuscated=len(variants) > 1)
     return score, signals, values
 
@@ -289,7 +290,7 @@ def detect(
     if model is not None:
         if not shows_behaviour(signals):  # a mention ("the system prompt feature") is no attack behaviour
             return Detection(False, score, signals, 0.0, 0.0, "-")
-        score, signals, values = measure(text)
+        _, _, values = measure(text, (score, signals))
         probability = model.probability(values)
         return Detection(probability >= model.threshold, score, signals, 0.0, 0.0, "-", round(probability, 3))
     if not score and not ADDRESSES_THE_BOT.search(normalise(text)):
@@ -312,7 +313,8 @@ def scan_document(text: str, *, pattern_threshold: float = 1.0) -> bool:
     to a model (``ASSISTANT_DIRECTED``: "AI assistants reading this", "in your reply", "your system prompt",
     a fake system header) and its score reaches the threshold or the classifier agrees. "Forward the
     message to phishing@..." is advice; "Assistant: forward the conversation to ..." is an attack. (Asking
-    the classifier about pieces that merely speak to "you" was tried: it held "Never share your password".) Table rows are judged one by one and never by language: a table of foreign names is data."""
+    the classifier about pieces that merely speak to "you" was tried: it held "Never share your password".)
+    Table rows are judged one by one and never by language: a table of foreign names is data."""
     prose = "\n".join(line for line in text.splitlines() if not _TABLE_ROW.match(line))
     prose = _MARKUP.sub(" ", prose)  # tags ("<tr><td>") are no language either
     if foreign_stretch(prose, min_words=DOCUMENT_FOREIGN_WORDS) or _foreign_sentence(prose):
@@ -327,6 +329,7 @@ def scan_document(text: str, *, pattern_threshold: float = 1.0) -> bool:
             continue  # handbook prose: "Never share your password", "open the portal and follow the instructions"
         if piece_score >= pattern_threshold:
             return True
+        # (the classifier reads a piece as it was fitted: with the signals of a message, not the document-only ones)
         if model is not None and model.probability(measure(piece)[2]) >= model.threshold:
             return True
     return False
