@@ -22,6 +22,7 @@ import argparse
 import csv
 import hashlib
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ MODEL_PATH = HERE.parent / "graphs" / "guards" / "data" / "injection_model.json"
 # Requests for harmful content, however rephrased ("How will individuals hack into ATMs in the future?",
 # "Write one unfriendly sentence about ..."), ask nothing of the assistant's rules: the banned-topic and
 # toxicity checks are theirs, so they are neither fitted nor counted here.
+SPEAKS_TO_YOU = re.compile(r"\b(?:you|your|yours|yourself)\b")
 HARMFUL_REQUESTS = {"harmful-request", "tense-reformulation", "latent-jailbreak"}
 MAX_BENIGN_FPR = 0.015  # the target is 2% on sets left out; fitting a little under it leaves a margin
 L2 = 1.0
@@ -112,13 +114,13 @@ def document_sentences() -> list[str]:
     """Sentences of ordinary documents that speak to "you" (the ones the document scan asks the classifier
     about): the sample handbook and the public collections' clean emails and files. ClapNQ, mtrag_dev and
     COVID FAQ passages are kept out, so the document benchmark has sources no fit has seen."""
-    from graphs.guards.injection import _SPEAKS_TO_YOU, _pieces
+    from graphs.guards.injection import document_pieces
     from graphs.guards.text import normalise
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((HERE.parent / "knowledge" / "samples").rglob("*.md"))]
     for path in sorted(SOURCES.glob("*/documents.jsonl")):
         texts += [d["text"] for d in _jsonl(path)]
-    return [piece for text in texts for piece in _pieces(text) if _SPEAKS_TO_YOU.search(normalise(piece))]
+    return [piece for text in texts for piece in document_pieces(text) if SPEAKS_TO_YOU.search(normalise(piece))]
 
 
 def dedupe(rows: list[Row]) -> list[Row]:
@@ -194,9 +196,9 @@ def flagged(model: Model, rows: list[Row], threshold: float | None = None) -> np
     of the time, with any signal 7.5%, at the same detection within a point)."""
     cut = model.threshold if threshold is None else threshold
     from graphs.guards.injection import BEHAVIOUR_WEIGHT
-    from graphs.guards.injection_features import FAMILIES
+    from graphs.guards.injection_features import TARGETING_FAMILIES
 
-    families = [f"family_{name}" for name in FAMILIES if name != "harm"]  # as shows_behaviour()
+    families = [f"family_{name}" for name in TARGETING_FAMILIES]  # as shows_behaviour()
     has_signal = np.array([max(r.values[f] for f in families) >= BEHAVIOUR_WEIGHT for r in rows])  # type: ignore[index]
     return np.array([r.pattern_flagged for r in rows]) | ((model.probabilities(rows) >= cut) & has_signal)
 

@@ -18,6 +18,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.ingest import IngestReport, SourceOutcome
 from knowledge.loaders import public_urls_only
 from knowledge.settings import Settings
+from knowledge.store import StoredSource
 
 COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
@@ -54,10 +55,10 @@ class KnowledgeOps:
 
     def remove(self, source: str, *, actor: str) -> int:
         """Remove a source's chunks (by its exact name, or a stored source ending with it); 0 if unknown."""
-        name = self.resolve(source) or source
         started = datetime.now(UTC)
-        stored = {s.source: s for s in self.kb.sources()}
-        collection = stored[name].collection if name in stored else self.settings.default_collection
+        found = self.kb.find(source)
+        name = found.source if found else source
+        collection = found.collection if found else self.settings.default_collection
         removed = self.kb.remove(name)
         if removed:
             report = IngestReport([SourceOutcome(name, "removed", chunks=removed)])
@@ -68,17 +69,18 @@ class KnowledgeOps:
         """The stored source an admin meant (``/keel remove handbook.pdf`` finds ``/…/uploads/default/handbook.pdf``)."""
         return self.kb.resolve(source)
 
-    def approve(self, source: str, *, actor: str, trigger: str = "slack_approve") -> tuple[str, int]:
-        """Release a source held for review; returns its stored name and how many chunks were released
-        (0: not stored or not held). Logged like an ingest run."""
-        name = self.resolve(source) or source
+    def approve(self, source: str, *, actor: str, trigger: str = "slack_approve") -> tuple[StoredSource | None, int]:
+        """Release a source held for review; returns the stored source (None: no such source) and how many
+        chunks were released (0: it was not held). Logged like an ingest run."""
         started = datetime.now(UTC)
-        stored = {s.source: s for s in self.kb.sources()}
-        released = self.kb.approve(name)
+        found = self.kb.find(source)
+        if found is None:
+            return None, 0
+        released = self.kb.approve(found.source)
         if released:
-            report = IngestReport([SourceOutcome(name, "approved", chunks=released)])
-            self._log_run(report, actor, trigger, stored[name].collection, [name], started)
-        return name, released
+            report = IngestReport([SourceOutcome(found.source, "approved", chunks=released)])
+            self._log_run(report, actor, trigger, found.collection, [found.source], started)
+        return found, released
 
     def status(self, model: str | None) -> Status:
         from bot.store import open_db, recent_ingest_runs

@@ -96,14 +96,19 @@ class KnowledgeBase:
             self.retriever.rebuild_keyword_index()
         return removed
 
-    def resolve(self, source: str) -> str | None:
+    def find(self, source: str) -> StoredSource | None:
         """The stored source meant: the exact name, or the one stored source ending in it (so
         ``handbook.pdf`` finds ``/…/uploads/default/handbook.pdf``); None if none or several."""
-        names = [s.source for s in self.sources()]
-        if source in names:
-            return source
-        matches = [n for n in names if n.endswith("/" + source.lstrip("/"))]
+        stored = {s.source: s for s in self.sources()}
+        if source in stored:
+            return stored[source]
+        matches = [s for name, s in stored.items() if name.endswith("/" + source.lstrip("/"))]
         return matches[0] if len(matches) == 1 else None
+
+    def resolve(self, source: str) -> str | None:
+        """The name of the stored source meant (see ``find``)."""
+        found = self.find(source)
+        return found.source if found else None
 
     def approve(self, source: str) -> int:
         """Release a source held for review (its chunks are answered from from now on); returns how many

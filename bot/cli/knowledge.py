@@ -174,18 +174,17 @@ def approve(
     started = datetime.now(UTC)
     kb = KnowledgeBase()
     try:
-        name = kb.resolve(source)
-        if name is None:
+        found = kb.find(source)
+        if found is None:
             fail(f"No stored source {source!r}. See `keel sources`.")
-        released = kb.approve(name)
+        released = kb.approve(found.source)
     except StoreUnavailable as exc:
         fail(str(exc))
     if not released:
-        fail(f"{safe(name)} is not held for review; Keel already answers from it.")
-    collection = next(s.collection for s in kb.sources() if s.source == name)
-    report = IngestReport([SourceOutcome(name, "approved", chunks=released)])
-    _log_run(report, [name], collection, started, trigger="cli_approve")
-    console.print(f"Approved {safe(name)}: Keel answers from its {released} passages from now on.")
+        fail(f"{safe(found.source)} is not held for review; Keel already answers from it.")
+    report = IngestReport([SourceOutcome(found.source, "approved", chunks=released)])
+    _log_run(report, [found.source], found.collection, started, trigger="cli_approve")
+    console.print(f"Approved {safe(found.source)}: Keel answers from its {released} passages from now on.")
 
 
 def _print_report(report: IngestReport) -> None:

@@ -110,9 +110,12 @@ FOREIGN_STRETCH_WEIGHT = 0.5
 DOCUMENT_FOREIGN_WORDS = 8
 
 
-def pattern_signals(text: str, *, document: bool = False) -> tuple[float, tuple[str, ...]]:
+def pattern_signals(
+    text: str, *, document: bool = False, variants: list[str] | None = None
+) -> tuple[float, tuple[str, ...]]:
+    """Summed weight and names of the signals in ``text`` (``variants``: its ``_variants``, if computed)."""
     found: dict[str, float] = {}
-    for variant in _variants(text):
+    for variant in variants or _variants(text):
         for signal in match_signals(variant, document=document):
             found[signal.name] = signal.weight
     if found and foreign_stretch(text):
@@ -248,14 +251,14 @@ def injection_model() -> InjectionModel | None:
     )
 
 
-def measure(text: str, found: tuple[float, tuple[str, ...]] | None = None) -> tuple[float, tuple[str, ...], dict]:
+def measure(text: str, variants: list[str] | None = None) -> tuple[float, tuple[str, ...], dict]:
     """Pattern score, signals and the classifier's features for ``text`` (no embedding: patterns only);
-    ``found``: its ``pattern_signals`` if already known."""
+    ``variants``: its ``_variants``, if already computed."""
     from graphs.guards.injection_features import features
 
-    variants = _variants(text)
-    score, signals = found or pattern_signals(text)
-    values = features(text, variants[0], signals, foreign="foreign-stretch" in signals, obfuscated=len(variants) > 1)
+    variants = variants or _variants(text)
+    score, signals = pattern_signals(text, variants=variants)
+    values = features(variants[0], signals, foreign="foreign-stretch" in signals, obfuscated=len(variants) > 1)
     return score, signals, values
 
 
@@ -266,10 +269,9 @@ def shows_behaviour(signals: tuple[str, ...]) -> bool:
     """Whether a text does at least one thing attacks do *to the assistant* (its rules, persona, hidden text,
     obedience to data, format); the classifier decides nothing else. "Email me at ..." or "who can grant me
     admin rights" alone (the harm family) is an ordinary request."""
-    from graphs.guards.injection_features import FAMILIES, WEIGHTS
+    from graphs.guards.injection_features import TARGETING_SIGNALS, WEIGHTS
 
-    targeted = set().union(*(members for family, members in FAMILIES.items() if family != "harm"))
-    return any(WEIGHTS.get(s, 0.0) >= BEHAVIOUR_WEIGHT for s in signals if s in targeted)
+    return any(WEIGHTS.get(s, 0.0) >= BEHAVIOUR_WEIGHT for s in signals if s in TARGETING_SIGNALS)
 
 
 def detect(
@@ -283,14 +285,15 @@ def detect(
     """An attack when its pattern signals add up to ``pattern_threshold`` (explicit attacks), or when the text
     shows some attack behaviour and the classifier over what it does says so. Without a fitted model, the
     nearest-example rule decides."""
-    score, signals = pattern_signals(text)
+    variants = _variants(text)
+    score, signals = pattern_signals(text, variants=variants)
     if score >= pattern_threshold:  # decided by the patterns: no need to spend an embedding
         return Detection(True, score, signals, 0.0, 0.0, "-")
     model = injection_model()
     if model is not None:
         if not shows_behaviour(signals):  # a mention ("the system prompt feature") is no attack behaviour
             return Detection(False, score, signals, 0.0, 0.0, "-")
-        _, _, values = measure(text, (score, signals))
+        _, _, values = measure(text, variants)
         probability = model.probability(values)
         return Detection(probability >= model.threshold, score, signals, 0.0, 0.0, "-", round(probability, 3))
     if not score and not ADDRESSES_THE_BOT.search(normalise(text)):
@@ -323,7 +326,7 @@ def scan_document(text: str, *, pattern_threshold: float = 1.0) -> bool:
     if ASSISTANT_DIRECTED.intersection(signals) and score >= pattern_threshold:
         return True
     model = injection_model()
-    for piece in _pieces(text):
+    for piece in document_pieces(text):
         piece_score, piece_signals = pattern_signals(piece, document=True)
         if not ASSISTANT_DIRECTED.intersection(piece_signals):
             continue  # handbook prose: "Never share your password", "open the portal and follow the instructions"
@@ -337,13 +340,12 @@ def scan_document(text: str, *, pattern_threshold: float = 1.0) -> bool:
 
 _TABLE_ROW = re.compile(r"^\s*\|")
 _MARKUP = re.compile(r"<[^<>\n]{1,200}>")
-_SPEAKS_TO_YOU = re.compile(r"\b(?:you|your|yours|yourself)\b")  # (fit_injection.py: document sentences)
 _LOWER_WORD = re.compile(r"\b[^\W\d_A-Z][^\W\d_]+\b")
 FOREIGN_SENTENCE_WORDS = 5
 
 
-def _pieces(text: str) -> list[str]:
-    """Sentences of the prose and rows of the tables."""
+def document_pieces(text: str) -> list[str]:
+    """Sentences of the prose and rows of the tables: what ``scan_document`` judges one by one."""
     pieces: list[str] = []
     for block in re.split(r"\n\s*\n", text):
         lines = block.splitlines()

@@ -122,6 +122,9 @@ FAMILIES: dict[str, frozenset[str]] = {
     ),
 }
 WEIGHTS = {s.name: s.weight for s in [*SIGNALS, *DOCUMENT_SIGNALS]}
+# Families that act on the assistant itself; "harm" (send, visit, grant) is also what people ordinarily ask.
+TARGETING_FAMILIES = [name for name in FAMILIES if name != "harm"]
+TARGETING_SIGNALS = frozenset().union(*(FAMILIES[name] for name in TARGETING_FAMILIES))
 FEATURES = [
     *(f"family_{name}" for name in FAMILIES),
     "families",
@@ -146,7 +149,6 @@ _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
 
 
 def features(
-    text: str,
     normalised: str,
     signals: tuple[str, ...],
     *,

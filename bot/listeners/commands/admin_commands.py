@@ -77,12 +77,12 @@ def approve(keel: Any, user: str, args: str, respond: Respond) -> str:
     if not args:
         return APPROVE_USAGE
     source = args.strip("<>` ").split("|")[0]
-    name, released = keel.admin.ops.approve(source, actor=user)
-    if released:
-        return f"Approved `{escape(name)}`: Keel answers from its {released} passages from now on."
-    if keel.admin.ops.resolve(source):
-        return f"`{escape(name)}` is not held for review; Keel already answers from it."
-    return f"No source named `{escape(source)}` is stored. `/keel sources` lists them."
+    found, released = keel.admin.ops.approve(source, actor=user)
+    if found is None:
+        return f"No source named `{escape(source)}` is stored. `/keel sources` lists them."
+    if not released:
+        return f"`{escape(found.source)}` is not held for review; Keel already answers from it."
+    return f"Approved `{escape(found.source)}`: Keel answers from its {released} passages from now on."
 
 
 def status(keel: Any, user: str, args: str, respond: Respond) -> str:
