@@ -25,6 +25,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from benchmarks.common import REPO, data_dir, is_tune, machine_info, write_results
 from benchmarks.judge_sets import clapnq_set
+from config.settings import Settings
 from graphs import evidence_model
 from graphs.evaluate import EvalQuestion, Outcome, metrics, run_questions
 from graphs.evidence import judge_evidence, passages_to_read, search_for_judging
@@ -32,7 +33,6 @@ from graphs.extractive import compose_answer
 from graphs.question import analyse_question
 from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 
 CACHE = REPO / "benchmarks" / ".cache" / "answers-kb"
 TOP_K = 5

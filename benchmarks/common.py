@@ -131,7 +131,7 @@ def split(questions: list[Question]) -> tuple[list[Question], list[Question]]:
 @contextmanager
 def temporary_home() -> Iterator[Path]:
     """A throwaway KEEL_HOME so a benchmark never touches real data."""
-    from knowledge.settings import get_settings
+    from config.settings import get_settings
 
     previous = os.environ.get("KEEL_HOME")
     with tempfile.TemporaryDirectory(prefix="keel-bench-") as home:

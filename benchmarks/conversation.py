@@ -39,12 +39,12 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import REPO, data_dir, machine_info, write_results
+from config.settings import Settings
 from graphs.evaluate import EvalQuestion, Outcome, metrics
 from graphs.result import TurnResult
 from graphs.thread import LEADS, QUESTION_START
 from knowledge.base import KnowledgeBase
 from knowledge.chunking import chunk_document
-from knowledge.settings import Settings
 from knowledge.types import Document
 
 CACHE = REPO / "benchmarks" / ".cache" / "mtrag-kb"

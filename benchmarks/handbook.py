@@ -22,10 +22,10 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from benchmarks.common import is_tune, machine_info, write_results
 from benchmarks.judge_sets import handbook_set
+from config.settings import Settings
 from graphs import evidence_model
 from graphs.agent import Agent
 from graphs.evaluate import Outcome, metrics, run_questions
-from knowledge.settings import Settings
 
 TARGETS = {"answered_right": 0.80, "unanswerable_declined": 0.85, "p95_ms": 150.0}
 

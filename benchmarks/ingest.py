@@ -34,10 +34,10 @@ from benchmarks.common import (
     temporary_home,
     write_results,
 )
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
 from knowledge.embed import default_embedder
 from knowledge.ingest import EMBED_BATCH
-from knowledge.settings import get_settings
 from knowledge.types import indexed_text
 
 TARGET_RATIO = 0.8

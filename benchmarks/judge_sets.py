@@ -35,11 +35,11 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import numpy as np
 
 from benchmarks.common import REPO, _chunk, load_clapnq
+from config.settings import Settings
 from graphs.evaluate import EvalQuestion
 from knowledge.base import KnowledgeBase
 from knowledge.chunking import chunk_document
 from knowledge.embed import default_embedder
-from knowledge.settings import Settings
 from knowledge.types import Chunk, Document
 
 CACHE = REPO / "benchmarks" / ".cache"

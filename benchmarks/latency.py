@@ -17,10 +17,10 @@ from dataclasses import replace
 import numpy as np
 
 from benchmarks.common import EvalSet, percentiles, temporary_home
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
 from knowledge.embed import OnnxMiniLM
 from knowledge.sentences import split_sentences
-from knowledge.settings import get_settings
 from knowledge.store import StoredSentence
 from knowledge.types import Chunk
 

@@ -27,11 +27,11 @@ from benchmarks.common import data_dir, load_clapnq, machine_info, percentiles, 
 from benchmarks.latency import fill_knowledge
 from bot.store import open_db
 from bot.store.turns import record_turn
+from config.settings import get_settings
 from graphs.agent import Agent
 from knowledge.base import KnowledgeBase
 from knowledge.embed import default_embedder
 from knowledge.sentence_vectors import embed_chunks
-from knowledge.settings import get_settings
 from knowledge.store import StoredSentence
 
 TARGET_P95_MS = 50.0

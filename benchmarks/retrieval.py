@@ -39,10 +39,10 @@ from benchmarks.common import (
     write_results,
 )
 from benchmarks.latency import measure_latency
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
 from knowledge.keyword import HEADING_WEIGHT, KeywordIndex, keyword_text
 from knowledge.search import FusionParams, fuse
-from knowledge.settings import get_settings
 from knowledge.types import Hit, indexed_text
 
 MAX_DEPTH = 50

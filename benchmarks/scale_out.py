@@ -56,10 +56,10 @@ from benchmarks.keel_cluster import (
 from benchmarks.latency import fill_knowledge
 from benchmarks.log_capacity import log_capacity
 from bot.store.db import open_db
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
 from knowledge.embed import default_embedder
 from knowledge.sentence_vectors import embed_chunks
-from knowledge.settings import get_settings
 from tests.servers import ChromaServer
 from tests.slack_emulator import SlackEmulator
 

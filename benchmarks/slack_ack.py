@@ -46,8 +46,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from benchmarks.common import REPO, machine_info, temporary_home, write_results
 from benchmarks.keel_cluster import is_handover_announcement
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 from tests.servers import free_port
 from tests.slack_emulator import SlackEmulator
 from tests.slack_emulator.delivery import encode_payload

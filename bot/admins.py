@@ -20,8 +20,8 @@ from bot.pause import PauseSwitch
 from bot.service import KeelService
 from bot.store.writer import LogWriter
 from bot.workers import TrackedExecutor
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 

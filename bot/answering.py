@@ -35,7 +35,7 @@ from bot.reply import ReplyStream, post_message, post_notice, replace_draft, rep
 from bot.service import COULD_NOT_ANSWER, Answer, KeelService, Question
 from bot.threads import KnownThreads
 from bot.workers import TrackedExecutor, TrackedProcessPool
-from knowledge.settings import Settings
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 

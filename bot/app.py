@@ -28,7 +28,7 @@ from bot.listeners import register_listeners
 from bot.runtime import KeelRuntime
 from bot.service import KeelService
 from bot.workers import TrackedExecutor
-from knowledge.settings import Settings
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from knowledge.settings import Settings
+from config.settings import Settings
 
 
 def make_web_client(settings: Settings) -> WebClient:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from knowledge.settings import Settings
+from config.settings import Settings
 
 STATE_FILE = "slack.sqlite"
 KEEP_SECONDS = 24 * 3600

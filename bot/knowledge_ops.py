@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.store.writer import LogWriter
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import IngestReport, SourceOutcome
 from knowledge.loaders import public_urls_only
-from knowledge.settings import Settings
 from knowledge.store import StoredSource
 
 COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")

@@ -24,7 +24,7 @@ from bot.reply import post_notice
 from bot.service import KeelService, Question
 from bot.threads import KnownThreads
 from bot.workers import TrackedExecutor
-from knowledge.settings import Settings
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 

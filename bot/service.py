@@ -17,13 +17,13 @@ from typing import Any, Protocol
 
 from bot.handover.learning import searched_collections
 from bot.thread_locks import ThreadLocks
+from config.settings import Settings
 from graphs.agent import Agent, Token
 from graphs.checkpoint import open_checkpointer
 from graphs.context import build_context, knowledge_base
 from graphs.policy import DEFAULT_POLICY, ChannelPolicy, Policy, PolicyError, load_policy
 from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_AGENTS = 256  # answer graphs kept, one per distinct set of searched collections

@@ -25,7 +25,7 @@ from waitress.parser import HTTPRequestParser
 from waitress.utilities import Error as WaitressError
 
 from bot.http_guard import SSL_CHECK_MAX_BYTES, ReplayMemory, SlackRequestGuard, WsgiApp, header_problem
-from knowledge.settings import get_settings
+from config.settings import get_settings
 
 log = logging.getLogger(__name__)
 

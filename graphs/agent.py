@@ -15,11 +15,11 @@ from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from config.settings import Settings, get_settings
 from graphs.checkpoint import open_checkpointer
 from graphs.context import KeelContext, build_context
 from graphs.graph import build_graph
 from graphs.result import Citation, GuardVerdict, TurnResult
-from knowledge.settings import Settings, get_settings
 from knowledge.store import StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from config.settings import Settings
 from graphs.llm import CallLimits
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 
 # A guard seam: (text, context-ish kwargs) -> dict(action, text, verdicts, user_message).
 InputCheck = Callable[..., dict[str, Any]]

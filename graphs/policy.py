@@ -436,7 +436,7 @@ def load_policy(path: Path | str | None = None) -> Policy:
     Raises :class:`PolicyError` with a readable list of problems when the file is invalid.
     """
     if path is None:
-        from knowledge.settings import get_settings
+        from config.settings import get_settings
 
         path = get_settings().policy
     if path is None:

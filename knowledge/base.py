@@ -9,11 +9,11 @@ from functools import cached_property
 
 import numpy as np
 
+from config.settings import Settings, get_settings
 from knowledge.embed import Embedder, default_embedder, make_embedder
 from knowledge.ingest import ChunkFlagger, FlaggedHandling, Ingester, IngestReport, ProgressCallback
 from knowledge.search import FusionParams, Retriever
 from knowledge.sentence_vectors import SentenceIndex
-from knowledge.settings import Settings, get_settings
 from knowledge.store import ChunkStore, SentenceStore, StoredSentence, StoredSource, StoreUnavailable
 from knowledge.types import Chunk, Hit
 from knowledge.vocabulary import CollectionVocabulary

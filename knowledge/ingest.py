@@ -305,7 +305,7 @@ class IngestLimits:
 
     @classmethod
     def from_settings(cls) -> IngestLimits:
-        from knowledge.settings import get_settings
+        from config.settings import get_settings
 
         settings = get_settings()
         budget = Budget(

@@ -22,8 +22,8 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
+from config.settings import Settings
 from knowledge.memory import overwrite_freed_memory
-from knowledge.settings import Settings
 from knowledge.types import HELD, Chunk, flag_set
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.settings import get_settings
+from config.settings import get_settings
 
 pytest_plugins = ["tests.llm_stub.fixtures", "tests.slack_emulator.fixtures", "tests.secret_scan"]
 

@@ -17,10 +17,10 @@ from rich.table import Table
 
 import knowledge
 from bot.cli.output import console, errors, fail, print_json
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
 from knowledge.ingest import IngestReport, SourceOutcome
 from knowledge.loaders import following_links
-from knowledge.settings import get_settings
 from knowledge.store import StoreUnavailable
 
 SAMPLES = Path(knowledge.__file__).resolve().parent / "samples"

@@ -34,8 +34,8 @@ def serve(
     from bot.app import SlackConfigError, check_tokens, create_app
     from bot.service import KeelService
     from bot.serving import HttpServer, socket_mode_handler
+    from config.settings import get_settings
     from graphs.llm import ModelConfigError
-    from knowledge.settings import get_settings
 
     _configure_logging()
     # Hand the GIL over every 1 ms instead of 5: acking Slack is a few short steps on several threads, and

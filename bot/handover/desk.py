@@ -21,11 +21,11 @@ from bot.handover.notifier import SlackNotifier
 from bot.handover.phrases import says_solved
 from bot.store.db import iso, open_db, utc_now
 from bot.store.handovers import handover_for_turn, open_handover, pending_handover_for_thread
+from config.settings import Settings
 from graphs.checkpoint import open_checkpointer
 from graphs.handover import HandoverDesk, HandoverState, Resolution
 from graphs.policy import ChannelPolicy
 from graphs.result import TurnResult
-from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 

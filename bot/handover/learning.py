@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from config.settings import keel_home
 from knowledge.base import KnowledgeBase
-from knowledge.settings import keel_home
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ DEFAULT_BUSY_TIMEOUT_MS = 5_000
 
 def default_log_path() -> Path:
     """Where the log lives: ``KEEL_HOME/keel.db`` (tests point KEEL_HOME at a temporary folder)."""
-    from knowledge.settings import get_settings
+    from config.settings import get_settings
 
     return get_settings().log_path
 

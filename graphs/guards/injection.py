@@ -161,7 +161,7 @@ class Library:
         self._lock = threading.Lock()
 
     def _load_or_embed(self, texts: list[str]) -> np.ndarray:
-        from knowledge.settings import keel_home
+        from config.settings import keel_home
 
         model_id = getattr(self.embedder, "model_id", "unknown")
         digest = hashlib.sha256(json.dumps([model_id, texts]).encode()).hexdigest()[:16]

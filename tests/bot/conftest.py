@@ -17,9 +17,9 @@ from bot.service import AgentPool, KeelService, StoreTurnLog
 from bot.serving import HttpServer
 from bot.store.db import open_db
 from bot.store.writer import LogWriter
+from config.settings import Settings, get_settings
 from graphs.context import knowledge_base
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings, get_settings
 from tests.knowledge.helpers import small_kb_folder
 from tests.slack_emulator import Delivery, SlackEmulator
 

@@ -10,8 +10,8 @@ from bot.app import create_app
 from bot.serving import HttpServer
 from bot.store.db import open_db
 from bot.store.feedback import turn_votes
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.slack_emulator import SlackEmulator
 

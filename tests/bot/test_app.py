@@ -10,7 +10,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.app import SlackConfigError, check_tokens, create_app, make_web_client
-from knowledge.settings import Settings
+from config.settings import Settings
 from tests.slack_emulator import SlackEmulator
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.service import COULD_NOT_ANSWER, KeelService, StoreTurnLog
 from bot.store.writer import LogWriter
-from knowledge.settings import Settings
+from config.settings import Settings
 from tests.bot.conftest import ALICE, HELP, Running
 
 

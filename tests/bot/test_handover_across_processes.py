@@ -16,8 +16,8 @@ from slack_sdk import WebClient
 from bot.handover.desk import Handovers
 from bot.handover.monitor import HandoverMonitor
 from bot.store.db import open_db, utc_now
+from config.settings import Settings
 from graphs.policy import ChannelPolicy, load_policy
-from knowledge.settings import Settings
 from tests.bot.conftest import ALICE, HELP
 from tests.slack_emulator import SlackEmulator
 
@@ -65,7 +65,7 @@ def announcements(emulator: SlackEmulator) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def settings(slack_env: Settings, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    from knowledge.settings import get_settings
+    from config.settings import get_settings
 
     policy = tmp_path / "keel.toml"
     policy.write_text('[defaults]\nexperts = ["U0EXPERT"]\n')

@@ -15,7 +15,7 @@ from bot import ids
 from bot.handover.monitor import HandoverMonitor
 from bot.store.db import open_db
 from bot.store.handovers import handover_for_turn
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 
 EXPERT = "U0EXPERT"

@@ -13,9 +13,9 @@ from bot.service import COULD_NOT_ANSWER, AgentPool, KeelService, Question, Stor
 from bot.store.db import open_db
 from bot.store.turns import reconstruct_turn
 from bot.store.writer import LogWriter
+from config.settings import get_settings
 from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 from tests.knowledge.helpers import LEAVE, VPN, write_docs
 
 

@@ -11,8 +11,8 @@ from bot.app import create_app
 from bot.serving import socket_mode_handler
 from bot.store.db import open_db
 from bot.store.feedback import turn_votes
+from config.settings import Settings, get_settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings, get_settings
 from tests.bot.conftest import ALICE, HELP, Running, make_service
 from tests.slack_emulator import SlackEmulator
 

@@ -9,8 +9,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.service import KeelService, Question
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 
 THREAD = ("C0HELP", "1700000000.000100")
 QUESTIONS = [

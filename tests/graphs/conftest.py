@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parents[2] / "knowledge" / "samples"
 

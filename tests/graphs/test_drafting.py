@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
 
+from config.settings import Settings
 from graphs.context import attribute_lexically, build_context
 from graphs.drafting import (
     DraftFailure,
@@ -25,7 +26,6 @@ from graphs.drafting import (
     without_cut_sentence,
 )
 from graphs.llm import CallLimits, DeadlinePassed, call_within, with_token_limit
-from knowledge.settings import Settings
 from tests.known_secrets import LLM_API_KEY
 
 HITS = [

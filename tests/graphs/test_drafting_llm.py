@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import get_settings
 from graphs.agent import Agent
 from graphs.drafting import LLM_MIN_CONFIDENCE
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 from tests.knowledge.helpers import small_kb_folder
 from tests.llm_stub import LLMStub, Reply, point_llm_at
 
@@ -21,7 +21,7 @@ MODEL = "openai:gpt-4o-mini"
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    from knowledge.settings import Settings
+    from config.settings import Settings
 
     home = tmp_path_factory.mktemp("drafting-kb")
     base = KnowledgeBase(Settings(home=home, chroma_url=None, embeddings="onnx:all-MiniLM-L6-v2-int8"))

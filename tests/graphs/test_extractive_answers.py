@@ -11,12 +11,12 @@ import re
 
 import pytest
 
+from config.settings import get_settings
 from graphs.agent import Agent
 from graphs.evidence import Evidence, Judgement, judge_evidence, passages_to_read, search_for_judging
 from graphs.extractive import compose_answer
 from graphs.extractive_choice import describes_document
 from graphs.question import analyse_question
-from knowledge.settings import get_settings
 from knowledge.types import Hit
 
 

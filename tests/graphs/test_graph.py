@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import get_settings
 from graphs.agent import Agent, Token
 from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 from tests.knowledge.helpers import small_kb_folder
 from tests.known_secrets import LLM_API_KEY
 from tests.llm_stub import point_llm_at

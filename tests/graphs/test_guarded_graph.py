@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import get_settings
 from graphs.agent import Agent
 from graphs.context import knowledge_base
-from knowledge.settings import get_settings
 from tests.knowledge.helpers import small_kb_folder, write_docs
 from tests.llm_stub import point_llm_at
 from tests.llm_stub.server import Reply

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import get_settings
 from graphs.agent import Agent
 from graphs.context import knowledge_base
-from knowledge.settings import get_settings
 from tests.knowledge.helpers import write_docs
 
 WATSON = """# Watson Assistant

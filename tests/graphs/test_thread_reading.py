@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import get_settings
 from graphs.agent import Agent
 from graphs.result import TurnResult
 from graphs.thread import ellipsis, in_thread, is_fragment, without_preface
-from knowledge.settings import get_settings
 
 
 def agent_for(kb) -> Agent:

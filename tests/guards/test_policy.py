@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from config.settings import get_settings
 from graphs.guards import current_policy
 from graphs.policy import DEFAULT_POLICY, PolicyError, load_policy, parse_policy
-from knowledge.settings import get_settings
 
 VALID = """
 admins = ["U0ADMIN"]

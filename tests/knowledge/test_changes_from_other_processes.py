@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from config.settings import get_settings
 from graphs.agent import Agent
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 from tests.knowledge.helpers import small_kb_folder, write_docs
 
 FERRY = (

@@ -2,8 +2,8 @@
 
 import pytest
 
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 from knowledge.store import StoreUnavailable
 from tests.knowledge.helpers import small_kb_folder
 from tests.servers import ChromaServer, free_port

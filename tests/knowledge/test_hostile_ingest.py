@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from config.settings import get_settings
 from knowledge import loaders
-from knowledge.settings import get_settings
 from tests.knowledge.builders import inflating_docx
 from tests.knowledge.test_loaders_url import Site, site  # noqa: F401 - the local web server fixture
 

@@ -1,10 +1,10 @@
 from pathlib import Path
 
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
 from knowledge.chunking import chunk_document
 from knowledge.keyword import KeywordIndex
 from knowledge.loaders import load
-from knowledge.settings import get_settings
 from tests.knowledge.helpers import EXPENSES, LEAVE, small_kb_folder, write_docs
 
 

@@ -1,10 +1,10 @@
 import json
 from pathlib import Path
 
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
 from knowledge.keyword import META_FILE, KeywordIndex
 from knowledge.search import FusionParams, fuse
-from knowledge.settings import get_settings
 from knowledge.types import Hit
 from tests.knowledge.helpers import EXPENSES, LEAVE, VPN, small_kb_folder, write_docs
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.known_secrets import LLM_API_KEY
 
 from .server import LLMStub

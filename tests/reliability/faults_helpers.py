@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from bot.store.db import open_db
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
 from tests.known_secrets import LLM_API_KEY
 

@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as keel_cli
+from config.settings import Settings, get_settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings, get_settings
 from tests.bot.conftest import HELP, Running, make_service
 from tests.knowledge.helpers import LEAVE, small_kb_folder
 from tests.reliability.faults_helpers import StallingProxy, ask, log_rows

@@ -24,9 +24,9 @@ from bot.dedupe import StateDB
 from bot.handover.desk import Handovers
 from bot.handover.monitor import HandoverMonitor
 from bot.inflight import INTERRUPTED, INTERRUPTED_REASON, InFlight
+from config.settings import Settings, get_settings
 from graphs.policy import load_policy
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings, get_settings
 from tests.bot.conftest import ALICE, HELP
 from tests.llm_stub import LLMStub, Reply, point_llm_at
 from tests.reliability.faults_helpers import KeelServe, log_rows, wait_until

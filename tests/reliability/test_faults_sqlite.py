@@ -15,7 +15,7 @@ import pytest
 from bot import ids
 from bot.store.db import DEFAULT_BUSY_TIMEOUT_MS, open_db
 from bot.store.feedback import turn_votes
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.reliability.faults_helpers import LockHolder, ask, log_rows
 

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from bot import ids
 from bot.store.db import open_db
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.slack_emulator import BOT_USER_ID, Payloads, sign_and_post
 from tests.slack_emulator.events import dm_channel

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.uploads import MAX_UPLOAD_BYTES
+from config.settings import get_settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.knowledge.builders import docx_bomb, handbook_docx, padded_pdf, pdf_bytes
 from tests.slack_emulator.events import dm_channel

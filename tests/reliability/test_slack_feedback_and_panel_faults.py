@@ -16,7 +16,7 @@ from bot import ids
 from bot.blocks import WORKING_STATUS
 from bot.store.db import open_db
 from bot.store.feedback import turn_votes
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.bot.listeners.actions.test_feedback import answered, click_feedback
 from tests.slack_emulator.events import dm_channel

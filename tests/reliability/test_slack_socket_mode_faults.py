@@ -15,8 +15,8 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import create_app
 from bot.serving import socket_mode_handler
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 from tests.bot.conftest import ALICE, HELP, Running, make_service
 from tests.slack_emulator import SlackEmulator
 

@@ -23,7 +23,7 @@ from bot.listeners import register_listeners
 from bot.listeners.commands.admin_commands import ADMIN_COMMANDS
 from bot.store.db import open_db
 from bot.store.handovers import handover_for_turn
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.bot.listeners.conftest import CAROL, DANA, run_command
 from tests.slack_emulator.events import dm_channel

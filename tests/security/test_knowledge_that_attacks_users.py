@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.store import open_db
+from config.settings import get_settings
 from graphs.agent import Agent
 from graphs.context import knowledge_base
 from knowledge.base import KnowledgeBase
-from knowledge.settings import get_settings
 from tests.knowledge.helpers import small_kb_folder, write_docs
 
 PLANTED = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
 from tests.llm_stub import LLMStub, Reply, point_llm_at
 

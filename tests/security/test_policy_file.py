@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, Running
 from tests.bot.listeners.conftest import run_command
 from tests.security.test_admin_only import OPERATIONS, PAGE

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.store.db import open_db
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, HELP, Running
 from tests.slack_emulator.delivery import encode_payload
 

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from knowledge.settings import get_settings
+from config.settings import get_settings
 
 
 @pytest.fixture

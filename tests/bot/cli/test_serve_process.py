@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 from tests.bot.conftest import ALICE, HELP
 from tests.servers import free_port
 from tests.slack_emulator import SlackEmulator

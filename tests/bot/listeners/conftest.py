@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.store.db import open_db
-from knowledge.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from tests.bot.conftest import ALICE, Running
 from tests.slack_emulator import SlackEmulator
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import ids
 from bot.store.db import open_db
 from bot.store.handovers import handover_for_turn
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 
 

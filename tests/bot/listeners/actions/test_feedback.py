@@ -7,7 +7,7 @@ import pytest
 from bot import ids
 from bot.store.db import open_db
 from bot.store.feedback import turn_votes
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 
 

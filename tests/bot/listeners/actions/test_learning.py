@@ -15,7 +15,7 @@ from bot.handover.learning import is_widened, learned_dir
 from bot.listeners.actions.learning import ADMINS_ONLY, LEARN_REFUSED
 from bot.store.audit import recent_audit
 from bot.store.db import open_db
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.bot.test_handover_flow import ask, click, handover, reply
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.store import open_db
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, Running
 from tests.bot.listeners.conftest import CAROL, audit_rows, run_command
 

@@ -7,7 +7,7 @@ import json
 
 from bot import ids
 from bot.store.db import open_db
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.bot.listeners.conftest import run_command
 

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from bot.uploads import MAX_UPLOAD_BYTES
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, Running
 from tests.bot.listeners.conftest import audit_rows
 from tests.slack_emulator.events import dm_channel

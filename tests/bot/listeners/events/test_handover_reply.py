@@ -15,7 +15,7 @@ from bot import ids
 from bot.handover.monitor import HandoverMonitor
 from bot.listeners.events.handover_reply import NOT_ASKED
 from bot.store.db import open_db
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.bot.test_handover_flow import announcement, ask, handover, reactions, reply
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.slack_emulator import BOT_ID, BOT_USER_ID
 from tests.slack_emulator.events import dm_channel

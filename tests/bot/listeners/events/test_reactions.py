@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.store.db import open_db
 from bot.store.feedback import turn_votes
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.bot.listeners.actions.test_feedback import answered
 

@@ -8,7 +8,7 @@ import json
 from bot import ids
 from bot.listeners.views.feedback_reason import NOT_OPENED
 from bot.store.db import open_db
-from knowledge.settings import get_settings
+from config.settings import get_settings
 from tests.bot.conftest import ALICE, BOB, HELP, Running
 from tests.bot.listeners.actions.test_feedback import answered, click_feedback
 
