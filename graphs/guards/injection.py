@@ -46,6 +46,9 @@ _CONFUSABLES = str.maketrans(
 )  # fmt: skip
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+_HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}){12,}\b")
+_BASE32 = re.compile(r"\b[A-Z2-7]{16,}={0,6}")
+_TAGS = re.compile("[\U000e0020-\U000e007e]{4,}")
 # The embedding step runs only for texts that address the assistant or talk about its workings: every
 # example in our attack library does, most employee questions ("how do I ...", "when is ...") do not.
 ADDRESSES_THE_BOT = re.compile(
@@ -94,14 +97,29 @@ def _variants(text: str) -> list[str]:
         undone = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), undone)
     if undone != plain:
         variants.append(undone)
-    for token in _BASE64.findall(text)[:4]:
-        try:
-            decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            continue
-        if decoded.isprintable():
-            variants.append(normalise(decoded))
+    for decoded in _decoded_payloads(text):
+        variants.append(normalise(decoded))
     return variants
+
+
+def _decoded_payloads(text: str) -> list[str]:
+    """Printable text hidden in base64, hex, base32 or Unicode tag characters (at most four of each)."""
+    decoders = (
+        (_BASE64, lambda t: base64.b64decode(t + "=" * (-len(t) % 4), validate=True)),
+        (_HEX, bytes.fromhex),
+        (_BASE32, lambda t: base64.b32decode(t + "=" * (-len(t) % 8))),
+    )
+    found = []
+    for pattern, decode in decoders:
+        for token in pattern.findall(text)[:4]:
+            try:
+                decoded = decode(token.rstrip("=") if pattern is _BASE32 else token).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                continue
+            if decoded.isprintable() and decoded.strip():
+                found.append(decoded)
+    found += ["".join(chr(ord(c) - 0xE0000) for c in run) for run in _TAGS.findall(text)[:4]]
+    return found
 
 
 FOREIGN_STRETCH_WEIGHT = 0.5

@@ -40,6 +40,7 @@ FAMILIES: dict[str, frozenset[str]] = {
             "start-over",
             "instructions-void",
             "bypass-safety",
+            "identity-revoked",
         ]
     ),
     "persona": frozenset(
@@ -61,6 +62,7 @@ FAMILIES: dict[str, frozenset[str]] = {
             "simulated-ais",
             "emotional-roleplay",
             "pretext",
+            "obey-only-me",
         ]
     ),
     "extraction": frozenset(
@@ -77,6 +79,10 @@ FAMILIES: dict[str, frozenset[str]] = {
             "what-you-may-not-say",
             "context-secrets",
             "repeat-many-times",
+            "bot-secrets",
+            "dump-context",
+            "hidden-text-by-place",
+            "hidden-configuration",
         ]
     ),
     "data_obedience": frozenset(
@@ -97,6 +103,8 @@ FAMILIES: dict[str, frozenset[str]] = {
             "vocative-assistant",
             "task-hijack",
             "fake-transcript",
+            "order-to-assistant",
+            "forced-opening",
         ]
     ),
     "format": frozenset(
@@ -115,10 +123,21 @@ FAMILIES: dict[str, frozenset[str]] = {
             "decode-and-do",
             "evade-the-filter",
             "split-answer",
+            "decode-secret-message",
+            "invisible-text",
+            "token-noise",
         ]
     ),
     "harm": frozenset(
-        ["malicious-code", "tool-abuse", "send-data-out", "visit-url", "grant-privileges", "harmful-story"]
+        [
+            "malicious-code",
+            "tool-abuse",
+            "send-data-out",
+            "bulk-send-out",
+            "visit-url",
+            "grant-privileges",
+            "harmful-story",
+        ]
     ),
 }
 WEIGHTS = {s.name: s.weight for s in [*SIGNALS, *DOCUMENT_SIGNALS]}
