@@ -196,7 +196,7 @@ def measure_rewriting(kb: KnowledgeBase, agent, rows: list[dict], covered: set[s
 
 def measure_redaction(kb: KnowledgeBase, tasks: list[dict]) -> dict:
     from graphs import guards
-    from graphs.graph import without_placeholders
+    from graphs.nodes import without_placeholders
     from graphs.question import words
 
     vocabulary = kb.vocabulary()

@@ -14,14 +14,11 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.dedupe import StateDB
 from bot.knowledge_ops import KnowledgeOps
 from bot.pause import PauseSwitch
 from bot.service import KeelService
 from bot.store.writer import LogWriter
 from bot.workers import TrackedExecutor
-from config.settings import Settings
-from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -73,36 +70,18 @@ class AdminAccess:
 @dataclass
 class AdminDesk:
     """What the admin listeners share: access checks, knowledge operations, the pause switch, and one
-    worker thread for the slow work (ingests run one at a time: each rewrites the keyword index)."""
+    worker thread for the slow work (ingests run one at a time: each rewrites the keyword index). Built
+    by the composition root (bot.compose); ``own_writer`` is a log writer it opened for the desk alone,
+    closed with it."""
 
     access: AdminAccess
     ops: KnowledgeOps
     pause: PauseSwitch
     pool: TrackedExecutor
     model: str | None
-    _own_writer: LogWriter | None = None
-
-    @classmethod
-    def create(cls, settings: Settings, service: KeelService, state: StateDB) -> AdminDesk:
-        writer = getattr(service.turn_log, "writer", None)
-        own = None
-        if not isinstance(writer, LogWriter):
-            writer = own = LogWriter(settings.log_path)
-        kb = getattr(service.answerer_for, "kb", None)  # the answering graphs' knowledge base, if here
-        if not isinstance(kb, KnowledgeBase):
-            from graphs.context import knowledge_base
-
-            kb = knowledge_base(settings)
-        return cls(
-            access=AdminAccess(service, writer),
-            ops=KnowledgeOps(settings, kb, writer),
-            pause=PauseSwitch(state),
-            pool=TrackedExecutor(1, "keel-admin"),
-            model=settings.llm,
-            _own_writer=own,
-        )
+    own_writer: LogWriter | None = None
 
     def close(self, wait: bool = True) -> None:
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
-        if self._own_writer is not None:
-            self._own_writer.close()
+        if self.own_writer is not None:
+            self.own_writer.close()

@@ -9,17 +9,17 @@ Two kinds of workers, one job (:func:`answer_in_thread`):
 
 - :class:`Answering`: threads in the Slack process (tests; small installs).
 - :class:`ProcessAnswering`: worker processes, each with its own graph, log writer and Web API client
-  (``keel serve``). Answering is CPU-heavy Python (guards, retrieval, the graph); in the Slack process it
-  would hold the GIL that the threads acking Slack need. In its own processes it cannot, and the
-  questions use every core.
+  (``keel serve``; bot.compose builds each process's :class:`AnswerWorker`). Answering is CPU-heavy
+  Python (guards, retrieval, the graph); in the Slack process it would hold the GIL that the threads
+  acking Slack need. In its own processes it cannot, and the questions use every core.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -27,12 +27,11 @@ from typing import Protocol
 
 from slack_sdk import WebClient
 
-from bot.client import make_web_client
-from bot.dedupe import StateDB, state_path
 from bot.handover.desk import Handovers
 from bot.progress import AssistantStatus, Progress, Reaction
 from bot.reply import ReplyStream, post_message, post_notice, replace_draft, reply_message
 from bot.service import COULD_NOT_ANSWER, Answer, KeelService, Question
+from bot.store.state import StateDB
 from bot.threads import KnownThreads
 from bot.workers import TrackedExecutor, TrackedProcessPool
 from config.settings import Settings
@@ -40,7 +39,6 @@ from config.settings import Settings
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 4
-WORKER_NICE = 5  # worker processes give way to the Slack process, whose threads must ack within ms
 
 
 @dataclass(frozen=True)
@@ -63,12 +61,20 @@ def progress_for(asked: Asked, client: WebClient) -> Progress:
 class Answering:
     """Answers on threads of this process."""
 
-    def __init__(self, service: KeelService, threads: KnownThreads, workers: int = DEFAULT_WORKERS) -> None:
+    def __init__(
+        self,
+        service: KeelService,
+        threads: KnownThreads,
+        workers: int = DEFAULT_WORKERS,
+        *,
+        handovers: Handovers | None = None,
+        drafts: DraftLedger | None = None,
+    ) -> None:
         self.service = service
         self.threads = threads
+        self.handovers = handovers  # a handed-over turn brings people in (None: it only says so)
+        self.drafts = drafts  # where a streamed draft is noted (the runtime's in-flight ledger)
         self.pool = TrackedExecutor(workers, "keel-answer")
-        self.handovers: Handovers | None = None  # set by create_app once the Slack client exists
-        self.drafts: DraftLedger | None = None  # set by KeelRuntime (its in-flight ledger)
 
     def accept(self, asked: Asked, client: WebClient) -> Future[None]:
         """Show progress now, answer on a worker; returns the worker's future."""
@@ -84,10 +90,13 @@ class Answering:
 
 
 class ProcessAnswering:
-    """Answers in ``workers`` processes, each answering one question at a time."""
+    """Answers in ``workers`` processes, each answering one question at a time. ``start_worker(settings,
+    log_level)`` runs once in each new process and builds its :class:`AnswerWorker` (bot.compose)."""
 
-    def __init__(self, settings: Settings, workers: int = DEFAULT_WORKERS) -> None:
-        self._pool_args = (workers, _start_worker, (settings, logging.getLogger().getEffectiveLevel()))
+    def __init__(
+        self, settings: Settings, workers: int = DEFAULT_WORKERS, *, start_worker: Callable[[Settings, int], None]
+    ) -> None:
+        self._pool_args = (workers, start_worker, (settings, logging.getLogger().getEffectiveLevel()))
         self.pool = TrackedProcessPool(*self._pool_args)
         self._replacing = threading.Lock()
 
@@ -214,38 +223,31 @@ def _apologise(client: WebClient, q: Question, stream: ReplyStream | None) -> bo
 
 # -- inside a worker process ----------------------------------------------------------------------------
 @dataclass
-class _Worker:
+class AnswerWorker:
+    """What one answer worker process answers with: its own client, graph, log writer and state file."""
+
     client: WebClient
     service: KeelService
     threads: KnownThreads
+    state: StateDB
     handovers: Handovers | None = None
     drafts: DraftLedger | None = None
 
+    def close(self) -> None:
+        """Flush the log first, then close the state file."""
+        try:
+            self.service.close()
+        finally:
+            self.state.close()
 
-_worker: _Worker | None = None
+
+_worker: AnswerWorker | None = None
 
 
-def _start_worker(settings: Settings, log_level: int) -> None:
-    """Once per worker process: its own graph (models loaded now), log writer, client and state file."""
-    from multiprocessing.util import Finalize
-
+def serve_in_this_process(worker: AnswerWorker) -> None:
+    """Make ``worker`` the one this process answers with (its initialiser calls this once)."""
     global _worker
-    with contextlib.suppress(AttributeError, OSError):  # not on every platform
-        os.nice(WORKER_NICE)
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s")
-    service = KeelService.from_settings(settings)
-    service.warm_up()
-    state = StateDB(state_path(settings))
-    client = make_web_client(settings)
-    handovers = Handovers(
-        settings, client, service.channel_policy, checkpointer=getattr(service.answerer_for, "checkpointer", None)
-    )
-    from bot.inflight import InFlight  # here: bot.inflight imports this module
-
-    _worker = _Worker(client, service, KnownThreads(state), handovers, InFlight(state))
-    # Worker processes end without running atexit handlers; Finalize runs: the log is flushed first.
-    Finalize(_worker, service.close, exitpriority=20)
-    Finalize(_worker, state.close, exitpriority=10)
+    _worker = worker
 
 
 def _answer_in_worker(asked: Asked, progress_shown: bool) -> None:

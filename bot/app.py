@@ -1,4 +1,5 @@
-"""The Slack app: ``create_app(settings)`` builds the Bolt ``App`` and registers Keel's listeners.
+"""The Slack app: ``create_app(settings)`` builds the Bolt ``App`` (a :class:`KeelApp`, carrying the
+runtime that bot.compose builds) and registers Keel's listeners.
 
 Socket Mode (the default) needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP mode needs SLACK_BOT_TOKEN and
 SLACK_SIGNING_SECRET. Missing or refused tokens stop start-up with a :class:`SlackConfigError` that
@@ -9,30 +10,24 @@ emulator), and the client retries rate limits (429 + Retry-After), 5xx answers a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.admins import AdminDesk
-from bot.answering import DEFAULT_WORKERS, Answering
+from bot.answering import DEFAULT_WORKERS
 from bot.client import make_web_client, secret
-from bot.handover.desk import Handovers
-from bot.handover.learning import Learning
-from bot.inflight import tell_interrupted
-from bot.listeners import register_listeners
+from bot.compose import build_runtime
+from bot.listeners import attach_runtime, register_listeners
 from bot.runtime import KeelRuntime
 from bot.service import KeelService
-from bot.workers import TrackedExecutor
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LISTENER_THREADS = 16  # Bolt's handlers only ack, claim and queue: many can run while workers answer
 DOCS = "See docs/slack.md for where each value comes from."
 
 
@@ -65,6 +60,15 @@ def check_tokens(settings: Settings, *, http: bool) -> None:
         raise SlackConfigError(f"Keel cannot start in {mode}:\n  - " + "\n  - ".join(problems) + f"\n{DOCS}")
 
 
+class KeelApp(App):
+    """Bolt's ``App`` with Keel's listeners; ``keel`` is the :class:`KeelRuntime` they share (close it on
+    shutdown)."""
+
+    def __init__(self, runtime: KeelRuntime, **bolt: Any) -> None:
+        super().__init__(**bolt)
+        self.keel = runtime
+
+
 def create_app(
     settings: Settings,
     *,
@@ -72,57 +76,30 @@ def create_app(
     service: KeelService | None = None,
     workers: int = DEFAULT_WORKERS,
     processes: bool = False,
-) -> App:
-    """A Bolt app with Keel's listeners; ``app.keel`` is its :class:`KeelRuntime` (close it on shutdown).
-
-    ``service`` records votes and hand-over requests and, unless ``processes``, answers too; with
-    ``processes`` the answers come from ``workers`` worker processes with their own graphs.
-    """
+) -> KeelApp:
+    """Check the tokens, build the client, build the runtime (:func:`bot.compose.build_runtime`, which says
+    what ``service``, ``workers`` and ``processes`` mean), and register Keel's listeners."""
     check_tokens(settings, http=http)
     client = make_web_client(settings)
     bot_user_id = _verify_token(client)
-    listeners = TrackedExecutor(LISTENER_THREADS, "keel-listener")
+    runtime = build_runtime(
+        settings, client, bot_user_id=bot_user_id, service=service, workers=workers, processes=processes
+    )
     _quiet_token_warning()
     try:
-        app = App(
+        app = KeelApp(
+            runtime,
             name="keel",
             client=client,
             signing_secret=secret(settings.slack_signing_secret) or "",
-            listener_executor=listeners,
+            listener_executor=runtime.listeners,
         )
     except BoltError as exc:  # pragma: no cover - _verify_token has already checked the token
+        runtime.close(wait=False)
         raise SlackConfigError(f"Slack refused the app's settings: {exc}\n{DOCS}") from None
-    runtime = KeelRuntime.create(settings, service or KeelService.from_settings(settings), workers, processes)
-    runtime.bot_user_id, runtime.listeners = bot_user_id, listeners
-    runtime.handovers = _handovers(settings, client, runtime.service, bot_user_id, runtime.admin)
-    if runtime.in_flight is not None:  # questions a killed process was answering: tell their askers
-        tell_interrupted(runtime.in_flight, client, runtime.service.turn_log, runtime.threads)
-    if isinstance(runtime.answering, Answering):
-        runtime.answering.handovers = runtime.handovers
-    app.use(_attach(runtime))
+    attach_runtime(app, runtime)
     register_listeners(app)
-    app.keel = runtime  # type: ignore[attr-defined]
     return app
-
-
-def _handovers(
-    settings: Settings, client: WebClient, service: KeelService, bot_user_id: str, admin: AdminDesk | None = None
-) -> Handovers:
-    """Hand-overs for this process; learned answers go into the knowledge base the answers come from. An
-    admin for a hand-over is an admin as for ``/keel`` (the policy's, and the workspace's admins and owners)."""
-    from graphs.context import knowledge_base
-
-    pool = service.answerer_for
-    kb = getattr(pool, "kb", None) or knowledge_base(settings)
-    return Handovers(
-        settings,
-        client,
-        service.channel_policy,
-        bot_user_id=bot_user_id,
-        knowledge=Learning(kb),
-        checkpointer=getattr(pool, "checkpointer", None),
-        is_admin=(lambda user: admin.access.is_admin(client, user)) if admin is not None else None,
-    )
 
 
 def _verify_token(client: WebClient) -> str:
@@ -151,11 +128,3 @@ def _quiet_token_warning() -> None:
     bolt_logger = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _DropMessage) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropMessage(warning_client_prioritized_and_token_skipped()))
-
-
-def _attach(runtime: KeelRuntime) -> Callable[..., Any]:
-    def attach_keel(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
-        context["keel"] = runtime
-        return next()
-
-    return attach_keel

@@ -23,15 +23,14 @@ from __future__ import annotations
 import io
 import json
 import logging
-import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.dedupe import StateDB
+from bot.store.slack_state import count_signatures, forget_signatures, remember_signature
+from bot.store.state import StateDB
 
 log = logging.getLogger(__name__)
 
@@ -111,45 +110,36 @@ class ReplayMemory:
     a timestamp may be 5 minutes ahead), and rows are dropped every 200 requests and at start-up.
     """
 
-    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock) -> None:
-        self._conn, self._lock = conn, lock
+    def __init__(self, state: StateDB) -> None:
+        self._state = state
         self._since_prune = 0
-        with self._lock:
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS seen_signatures (signature TEXT PRIMARY KEY, forget_after REAL NOT NULL)"
-            )
-            self._prune_locked()
+        self.prune()
 
     @classmethod
     def shared(cls, db: StateDB) -> ReplayMemory:
         """In Keel's Slack state file: every process using the same ``KEEL_HOME`` sees the same memory."""
-        return cls(db.conn, db.lock)
+        return cls(db)
 
     @classmethod
     def in_memory(cls) -> ReplayMemory:
         """For an app without Keel's state file: this process only."""
-        return cls(sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False), threading.Lock())
+        return cls(StateDB.in_memory())
 
     def first_time(self, signature: str, timestamp: int) -> bool:
         """True the first time a signature is seen (it is remembered from now on), False for a repeat."""
-        forget_after = timestamp + MAX_AGE_SECONDS + CLOCK_SLACK_SECONDS
-        with self._lock:
-            added = self._conn.execute(
-                "INSERT OR IGNORE INTO seen_signatures (signature, forget_after) VALUES (?, ?)",
-                (signature, forget_after),
-            ).rowcount
-            self._since_prune += 1
-            if self._since_prune >= PRUNE_EVERY:
-                self._prune_locked()
-        return added == 1
+        added = remember_signature(self._state, signature, timestamp + MAX_AGE_SECONDS + CLOCK_SLACK_SECONDS)
+        self._since_prune += 1  # a lost count between threads only moves the next prune a little
+        if self._since_prune >= PRUNE_EVERY:
+            self.prune()
+        return added
 
     def __len__(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("SELECT count(*) FROM seen_signatures").fetchone()[0])
+        return count_signatures(self._state)
 
-    def _prune_locked(self) -> None:
-        self._conn.execute("DELETE FROM seen_signatures WHERE forget_after < ?", (time.time(),))
+    def prune(self) -> None:
+        """Drop the signatures whose window has passed (done every PRUNE_EVERY requests and at start-up)."""
         self._since_prune = 0
+        forget_signatures(self._state, time.time())
 
 
 @dataclass

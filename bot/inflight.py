@@ -24,12 +24,15 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.answering import Asked
-from bot.dedupe import StateDB
 from bot.progress import AssistantStatus, Reaction
 from bot.reply import post_notice, replace_draft
 from bot.service import TurnLog
+from bot.store import slack_state
+from bot.store.slack_state import InFlightRow
+from bot.store.state import StateDB
+from bot.thread_ids import slack_thread_id
 from bot.threads import KnownThreads
-from graphs.result import TurnResult
+from graphs.result import unanswered_turn
 
 log = logging.getLogger(__name__)
 
@@ -81,57 +84,23 @@ class InFlight:
     """The ``in_flight`` table of the state file: one row per question accepted and not yet answered."""
 
     def __init__(self, db: StateDB) -> None:
-        self._conn, self._lock = db.conn, db.lock
-        with self._lock:
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS in_flight ("
-                "channel TEXT NOT NULL, message_ts TEXT NOT NULL, thread_ts TEXT NOT NULL, user TEXT NOT NULL, "
-                "assistant INTEGER NOT NULL, owner TEXT NOT NULL, started_at REAL NOT NULL, "
-                "PRIMARY KEY (channel, message_ts))"
-            )
-            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(in_flight)")}
-            if "draft_ts" not in columns:  # a state file from before drafts were noted
-                self._conn.execute("ALTER TABLE in_flight ADD COLUMN draft_ts TEXT")
+        self._state = db
 
     def started(self, asked: Asked) -> None:
         q = asked.question
-        with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO in_flight "
-                "(channel, message_ts, thread_ts, user, assistant, owner, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    q.channel,
-                    asked.message_ts,
-                    q.thread_ts,
-                    q.user,
-                    int(asked.in_assistant_thread),
-                    _owner(),
-                    time.time(),
-                ],
-            )
+        row = InFlightRow(q.channel, q.thread_ts, asked.message_ts, q.user, asked.in_assistant_thread, _owner(), None)
+        slack_state.note_in_flight(self._state, row, time.time())
 
     def drafting(self, asked: Asked, draft_ts: str) -> None:
         """The answer is being streamed into ``draft_ts``: if the process dies now, that unchecked draft is
         what a restart replaces with the "please ask again" message."""
-        with self._lock:
-            self._conn.execute(
-                "UPDATE in_flight SET draft_ts = ? WHERE channel = ? AND message_ts = ?",
-                [draft_ts, asked.question.channel, asked.message_ts],
-            )
+        slack_state.note_draft(self._state, asked.question.channel, asked.message_ts, draft_ts)
 
     def draft_of(self, asked: Asked) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT draft_ts FROM in_flight WHERE channel = ? AND message_ts = ?",
-                [asked.question.channel, asked.message_ts],
-            ).fetchone()
-        return row[0] if row else None
+        return slack_state.draft_in_flight(self._state, asked.question.channel, asked.message_ts)
 
     def finished(self, asked: Asked) -> None:
-        with self._lock:
-            self._conn.execute(
-                "DELETE FROM in_flight WHERE channel = ? AND message_ts = ?", [asked.question.channel, asked.message_ts]
-            )
+        slack_state.forget_in_flight(self._state, asked.question.channel, asked.message_ts)
 
     def track(self, asked: Asked, answering: Future[None], on_lost: Callable[[Interrupted], None]) -> None:
         """Forget the question once its worker is done. A worker that died (the future failed: the reply was
@@ -150,22 +119,8 @@ class InFlight:
     def take_interrupted(self) -> list[Interrupted]:
         """Remove and return the questions of processes that are gone (in one transaction, so two Keel
         processes starting together do not both tell the same asker)."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                rows = self._conn.execute(
-                    "SELECT channel, thread_ts, message_ts, user, assistant, owner, draft_ts FROM in_flight "
-                    "ORDER BY started_at"
-                ).fetchall()
-                orphans = [r for r in rows if _is_gone(r[5])]
-                self._conn.executemany(
-                    "DELETE FROM in_flight WHERE channel = ? AND message_ts = ?", [(r[0], r[2]) for r in orphans]
-                )
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-        return [Interrupted(r[0], r[1], r[2], r[3], bool(r[4]), r[6]) for r in orphans]
+        rows = slack_state.take_in_flight(self._state, _is_gone)
+        return [Interrupted(r.channel, r.thread_ts, r.message_ts, r.user, r.assistant, r.draft_ts) for r in rows]
 
 
 def tell_interrupted(
@@ -194,13 +149,7 @@ def tell_lost(q: Interrupted, client: WebClient, turn_log: TurnLog, threads: Kno
     progress = progress or Reaction(client, q.channel, q.message_ts)
     progress.shown = True
     progress.stop()
-    result = TurnResult(
-        decision="handed_over",  # as for any turn Keel could not answer (bot.service.failed_turn)
-        answer=INTERRUPTED,
-        reasons=[INTERRUPTED_REASON],
-        route="error",
-        thread_id=f"slack:{q.channel}:{q.thread_ts}",
-    )
+    result = unanswered_turn(INTERRUPTED, INTERRUPTED_REASON, thread_id=slack_thread_id(q.channel, q.thread_ts))
     try:
         turn_log.record_turn(result, channel=q.channel, user=q.user, thread_ts=q.thread_ts)
     except Exception:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.dedupe import StateDB
+from bot.store.slack_state import OpenedView, record_opened_view, take_opened_view
+from bot.store.state import StateDB
 
 KEEP_SECONDS = 24 * 3600  # a modal left open longer than a day has to be opened again
 
@@ -20,39 +21,18 @@ KEEP_SECONDS = 24 * 3600  # a modal left open longer than a day has to be opened
 class OpenedViews:
     def __init__(self, state: StateDB, keep_seconds: float = KEEP_SECONDS) -> None:
         self.keep_seconds = keep_seconds
-        self._conn, self._lock = state.conn, state.lock
-        with self._lock:
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS opened_views (view_id TEXT PRIMARY KEY, user TEXT NOT NULL, "
-                "callback_id TEXT NOT NULL, private_metadata TEXT NOT NULL, opened_at REAL NOT NULL)"
-            )
+        self._state = state
 
     def record(self, view: dict[str, Any], user: str) -> None:
         """A modal Slack opened for ``user`` (the ``view`` of the ``views.open`` response)."""
         now = time.time()
-        with self._lock:
-            self._conn.execute("DELETE FROM opened_views WHERE opened_at < ?", [now - self.keep_seconds])
-            self._conn.execute(
-                "INSERT OR REPLACE INTO opened_views VALUES (?, ?, ?, ?, ?)",
-                [str(view["id"]), user, str(view.get("callback_id") or ""), _metadata(view), now],
-            )
+        record_opened_view(self._state, _opened(view, user, str(view["id"])), now, now - self.keep_seconds)
 
     def take(self, view: dict[str, Any], user: str) -> bool:
         """True (once) if ``view`` is a modal Keel opened for ``user``, unchanged; the record is used up."""
-        with self._lock:
-            deleted = self._conn.execute(
-                "DELETE FROM opened_views WHERE view_id = ? AND user = ? AND callback_id = ? AND private_metadata = ? "
-                "AND opened_at >= ?",
-                [
-                    str(view.get("id") or ""),
-                    user,
-                    str(view.get("callback_id") or ""),
-                    _metadata(view),
-                    time.time() - self.keep_seconds,
-                ],
-            ).rowcount
-        return deleted == 1
+        opened = _opened(view, user, str(view.get("id") or ""))
+        return take_opened_view(self._state, opened, time.time() - self.keep_seconds)
 
 
-def _metadata(view: dict[str, Any]) -> str:
-    return str(view.get("private_metadata") or "")
+def _opened(view: dict[str, Any], user: str, view_id: str) -> OpenedView:
+    return OpenedView(view_id, user, str(view.get("callback_id") or ""), str(view.get("private_metadata") or ""))

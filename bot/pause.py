@@ -13,13 +13,16 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.dedupe import StateDB
 from bot.handover.desk import Handovers
 from bot.reply import post_notice
 from bot.service import KeelService, Question
-from graphs.result import TurnResult
+from bot.store.slack_state import read_switch, set_switch
+from bot.store.state import StateDB
+from graphs.result import unanswered_turn
 
 log = logging.getLogger(__name__)
+
+PAUSED = "paused"  # the switch's name in the state file
 
 PAUSED_NOTICE = (
     "I'm paused by the team that runs me, so I'm not answering questions right now. "
@@ -36,17 +39,11 @@ class PauseState:
 
 class PauseSwitch:
     def __init__(self, db: StateDB) -> None:
-        self._conn, self._lock = db.conn, db.lock
-        with self._lock:
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS switches ("
-                "name TEXT PRIMARY KEY, value INTEGER NOT NULL, set_by TEXT, set_at REAL NOT NULL)"
-            )
+        self._state = db
 
     def state(self) -> PauseState:
-        with self._lock:
-            row = self._conn.execute("SELECT value, set_by, set_at FROM switches WHERE name = 'paused'").fetchone()
-        return PauseState(bool(row[0]), row[1] or "", row[2]) if row else PauseState(False)
+        switch = read_switch(self._state, PAUSED)
+        return PauseState(switch.on, switch.set_by, switch.set_at) if switch else PauseState(False)
 
     @property
     def paused(self) -> bool:
@@ -55,11 +52,7 @@ class PauseSwitch:
     def set(self, paused: bool, by: str) -> bool:
         """Pause or resume; returns False if it already was in that state."""
         changed = self.paused != paused
-        with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO switches (name, value, set_by, set_at) VALUES ('paused', ?, ?, ?)",
-                [int(paused), by, time.time()],
-            )
+        set_switch(self._state, PAUSED, paused, by, time.time())
         return changed
 
 
@@ -77,13 +70,9 @@ def hand_over_paused(
     """Keel is paused: log the turn as handed over and bring people in through the hand-over desk (one
     announcement in the thread naming the experts, 🆘, "Mark resolved", reminders), as for any hand-over.
     Without a desk (or if it fails) a pending hand-over is opened and a plain notice posted instead."""
-    result = TurnResult(
-        decision="handed_over",
-        answer=PAUSED_NOTICE.format(experts=""),
-        reasons=["keel is paused"],
-        route="paused",
-        question="",  # not through the input guard: the raw text may hold PII, so it is not logged
-        thread_id=question.thread_id,
+    # Not through the input guard: the raw text may hold PII, so the logged turn does not keep it.
+    result = unanswered_turn(
+        PAUSED_NOTICE.format(experts=""), "keel is paused", thread_id=question.thread_id, route="paused"
     )
     turn_id = None
     try:

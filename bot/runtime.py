@@ -1,7 +1,8 @@
 """What the listeners share: the service, the answer workers, the delivery ledger and the known threads.
 
-One :class:`KeelRuntime` per process; a Bolt middleware puts it in every request's context as
-``context["keel"]``, so handlers stay plain functions with Bolt's injected arguments.
+One :class:`KeelRuntime` per process, built by the composition root (:func:`bot.compose.build_runtime`).
+A Bolt middleware puts it in every request's context (bot.listeners), and Bolt hands it to each handler
+that takes a ``keel: KeelRuntime`` argument, so handlers stay plain functions with injected arguments.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.admins import AdminDesk
-from bot.answering import DEFAULT_WORKERS, Answering, Asked, ProcessAnswering
-from bot.dedupe import EventLedger, StateDB, delivery_keys, state_path
+from bot.answering import Answering, Asked, ProcessAnswering
+from bot.dedupe import EventLedger, delivery_keys
 from bot.handover.desk import Handovers
 from bot.inflight import InFlight, tell_lost
 from bot.mrkdwn import question_text
 from bot.pause import hand_over_paused
 from bot.reply import post_notice
 from bot.service import KeelService, Question
+from bot.store.state import StateDB
 from bot.threads import KnownThreads
 from bot.workers import TrackedExecutor
-from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,11 @@ class KeelRuntime:
     ledger: EventLedger
     threads: KnownThreads
     state: StateDB
-    bot_user_id: str | None = None
-    listeners: TrackedExecutor | None = None  # Bolt's listener pool, once the app is built
-    handovers: Handovers | None = None  # hand-overs to people, once the app's client exists
-    admin: AdminDesk | None = None  # admin commands, uploads, the App Home and the pause switch
-    in_flight: InFlight | None = None  # questions accepted and not answered yet (told after a crash)
+    bot_user_id: str
+    listeners: TrackedExecutor  # Bolt's listener pool
+    handovers: Handovers  # hand-overs to people
+    admin: AdminDesk  # admin commands, uploads, the App Home and the pause switch
+    in_flight: InFlight  # questions accepted and not answered yet (told after a crash)
 
     @property
     def queued(self) -> int:
@@ -52,23 +53,9 @@ class KeelRuntime:
     def settle(self, timeout: float = 30) -> bool:
         """Wait until every delivery received so far is handled and every accepted question answered."""
         deadline = time.monotonic() + timeout
-        listeners_idle = self.listeners is None or self.listeners.wait_idle(timeout)
-        admin_idle = self.admin is None or self.admin.pool.wait_idle(max(0.0, deadline - time.monotonic()))
+        listeners_idle = self.listeners.wait_idle(timeout)
+        admin_idle = self.admin.pool.wait_idle(max(0.0, deadline - time.monotonic()))
         return listeners_idle and admin_idle and self.answering.pool.wait_idle(max(0.0, deadline - time.monotonic()))
-
-    @classmethod
-    def create(
-        cls, settings: Settings, service: KeelService, workers: int = DEFAULT_WORKERS, processes: bool = False
-    ) -> KeelRuntime:
-        """``processes``: answer in worker processes (``keel serve``); else on threads of this process."""
-        state = StateDB(state_path(settings))
-        threads = KnownThreads(state)
-        answering = ProcessAnswering(settings, workers) if processes else Answering(service, threads, workers)
-        admin = AdminDesk.create(settings, service, state)
-        in_flight = InFlight(state)
-        if isinstance(answering, Answering):  # worker processes note their drafts in their own InFlight
-            answering.drafts = in_flight
-        return cls(service, answering, EventLedger(state), threads, state, admin=admin, in_flight=in_flight)
 
     def take(
         self,
@@ -90,13 +77,10 @@ class KeelRuntime:
             post_notice(client, channel, thread_ts, EMPTY_MENTION)
             return True
         question = Question(text=text, user=event["user"], channel=channel, thread_ts=thread_ts)
-        if self.admin is not None and self.admin.pause.paused:  # the kill switch: people answer instead
+        if self.admin.pause.paused:  # the kill switch: people answer instead
             hand_over_paused(self.service, client, question, handovers=self.handovers, question_ts=ts)
             return True
         asked = Asked(question, ts, body.get("team_id") or event.get("team"), in_assistant_thread)
-        if self.in_flight is None:
-            self.answering.accept(asked, client)
-            return True
         self.in_flight.started(asked)  # before the work starts: a crash from here on is told after a restart
         answering = self.answering.accept(asked, client)
         self.in_flight.track(
@@ -106,12 +90,9 @@ class KeelRuntime:
 
     def close(self, wait: bool = True) -> None:
         """Finish accepted questions (``wait``), then flush the log and close the state files."""
-        if self.listeners is not None:
-            self.listeners.shutdown(wait=wait)
-        if self.admin is not None:
-            self.admin.close(wait=wait)
+        self.listeners.shutdown(wait=wait)
+        self.admin.close(wait=wait)
         self.answering.close(wait=wait)
-        if self.handovers is not None:
-            self.handovers.close()
+        self.handovers.close()
         self.service.close()
         self.state.close()

@@ -13,16 +13,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
-from bot.handover.learning import searched_collections
+from bot.learned_scope import searched_collections
+from bot.thread_ids import slack_thread_id
 from bot.thread_locks import ThreadLocks
 from config.settings import Settings
 from graphs.agent import Agent, Token
 from graphs.checkpoint import open_checkpointer
 from graphs.context import build_context, knowledge_base
-from graphs.policy import DEFAULT_POLICY, ChannelPolicy, Policy, PolicyError, load_policy
-from graphs.result import TurnResult
+from graphs.policy import DEFAULT_POLICY, ChannelPolicy, PolicyError, PolicySource, load_policy
+from graphs.result import TurnResult, unanswered_turn
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ class Question:
     @property
     def thread_id(self) -> str:
         """The graph's thread id: follow-ups in the same Slack thread share its memory."""
-        return f"slack:{self.channel}:{self.thread_ts}"
+        return slack_thread_id(self.channel, self.thread_ts)
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,12 @@ class KeelService:
         self,
         answerer_for: Callable[[ChannelPolicy], Answerer],
         turn_log: TurnLog,
-        policy: Callable[[], Policy] = load_policy,
+        *,
+        policy: PolicySource,
         thread_locks: ThreadLocks | None = None,
     ) -> None:
+        """``policy`` is where the channel settings come from (the file ``Settings.policy`` names, in
+        production), so the Settings passed in decide which policy file is read."""
         self.answerer_for = answerer_for
         self.turn_log = turn_log
         self._policy = policy
@@ -105,7 +110,12 @@ class KeelService:
         from bot.store.writer import LogWriter
 
         pool = AgentPool(settings, **context_overrides)
-        return cls(pool, StoreTurnLog(LogWriter(settings.log_path)), thread_locks=ThreadLocks(settings.home / "locks"))
+        return cls(
+            pool,
+            StoreTurnLog(LogWriter(settings.log_path)),
+            policy=partial(load_policy, settings.policy),  # an invalid file raises: channels get the defaults
+            thread_locks=ThreadLocks(settings.home / "locks"),
+        )
 
     # -- settings ------------------------------------------------------------------------------------
     def channel_policy(self, channel: str | None) -> ChannelPolicy:
@@ -204,14 +214,7 @@ class KeelService:
 
 def failed_turn(question: Question, error: Exception) -> TurnResult:
     """The turn as logged when answering itself broke: the reason for the log, the apology for the asker."""
-    return TurnResult(
-        decision="handed_over",
-        answer=COULD_NOT_ANSWER,
-        reasons=[f"internal error: {type(error).__name__}"],
-        route="error",
-        question="",  # the raw question may hold PII: it may not have reached the input guard
-        thread_id=question.thread_id,
-    )
+    return unanswered_turn(COULD_NOT_ANSWER, f"internal error: {type(error).__name__}", thread_id=question.thread_id)
 
 
 class AgentPool:
@@ -230,7 +233,7 @@ class AgentPool:
 
     def __call__(self, channel: ChannelPolicy) -> Agent:
         # Answers learned in a hand-over are searched in their own channel only (and in every channel once
-        # an admin widened them): bot.handover.learning.searched_collections.
+        # an admin widened them): bot.learned_scope.searched_collections.
         configured = channel.collections if channel.collections is not None else self._overrides.get("collections")
         stored = self._stored_collections() if configured is None else []
         key = tuple(searched_collections(configured, channel.channel_id, stored))
@@ -297,15 +300,15 @@ class StoreTurnLog:
 def _open_requested_handover(db: Any, turn_id: str, user: str, channel: str, thread_ts: str | None) -> int:
     """A pending hand-over for a turn whose asker clicked "Ask a human" (issue 6 takes it from here)."""
     from bot.store.handovers import open_handover
+    from bot.store.turns import turn_row
 
-    row = db.execute("SELECT question, thread_id FROM turns WHERE id = ?", [turn_id]).fetchone()
-    question, thread_id = row if row else ("", f"slack:{channel}:{thread_ts}")
+    turn = turn_row(db, turn_id) or {"question": "", "thread_id": slack_thread_id(channel, thread_ts)}
     return open_handover(
         db,
         turn_id=turn_id,
-        thread_id=thread_id,
+        thread_id=turn["thread_id"],
         channel=channel,
         thread_ts=thread_ts,
-        question=question,
+        question=turn["question"],
         reason=f"{user} asked for a person",
     )

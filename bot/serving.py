@@ -6,10 +6,17 @@ posts events, interactions and slash commands to ``/slack/events``; ``/healthz``
 Every request to ``/slack/events`` passes bot.http_guard's checks (size, signature, replay, readable
 payload) before Bolt sees it; the size and signature headers are checked in waitress's parser, before the
 body is received.
+
+``keel serve --http`` opens the port before the app is built and the models are loaded
+(:meth:`HttpServer.attach`, :meth:`HttpServer.mark_ready`): meanwhile ``/healthz`` answers 503 with
+``{"status": "warming up"}`` (a load balancer keeps the instance out of rotation, as it would a closed
+port), and a Slack request waits in its waitress thread until the app is there, then is acked and its
+question queued for the answer workers, which take it once warm. Ready, ``/healthz`` answers 200 ``ok``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -32,11 +39,19 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 16
+WARMING_UP = json.dumps({"status": "warming up"}).encode()
+# How long a Slack request waits for the app to be built before it is answered 503 (Slack then retries).
+APP_WAIT_SECONDS = 120.0
 
 
-def with_health_check(wsgi_app: WsgiApp) -> WsgiApp:
+def with_health_check(wsgi_app: WsgiApp, ready: Callable[[], bool] = lambda: True) -> WsgiApp:
+    """``/healthz``: 200 ``ok`` once ``ready()``, before that 503 ``{"status": "warming up"}``."""
+
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH:
+            if not ready():
+                start_response("503 Service Unavailable", [("Content-Type", "application/json"), ("Retry-After", "1")])
+                return [WARMING_UP]
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n"]
         return wsgi_app(environ, start_response)
@@ -124,42 +139,73 @@ def _verifier(signing_secret: str) -> Callable[[bytes, str, str], bool]:
 class HttpServer:
     """Bolt's WSGI adapter on waitress, behind :class:`SlackRequestGuard`. ``port=0`` picks a free port
     (tests). ``max_body`` defaults to ``KEEL_HTTP_MAX_BODY``; replays are remembered in Keel's state file
-    when the app has one (``app.keel``), else in this process's memory."""
+    when the app has one (``app.keel``), else in this process's memory.
+
+    Given an app, the server is ready at once. Without one (``keel serve``), it listens while the app is
+    built: Slack's requests wait for :meth:`attach`, and ``/healthz`` says "warming up" until
+    :meth:`mark_ready`."""
 
     def __init__(
         self,
-        app: App,
+        app: App | None,
         host: str = "0.0.0.0",
         port: int = 3000,
         threads: int = HTTP_THREADS,
         max_body: int | None = None,
     ) -> None:
-        max_body = max_body or get_settings().http_max_body
-        runtime = getattr(app, "keel", None)
-        self.replays = ReplayMemory.shared(runtime.state) if runtime is not None else ReplayMemory.in_memory()
-        guard = SlackRequestGuard(
-            acking_unreadable_events(SlackRequestHandler(app, path=EVENTS_PATH)),
-            # The secret Bolt verifies requests with (it keeps no public copy).
-            verify=_verifier(getattr(app, "_signing_secret", "")),
-            replays=self.replays,
-            max_body=max_body,
-            path=EVENTS_PATH,
-        )
+        self._max_body = max_body or get_settings().http_max_body
+        self._events: WsgiApp | None = None
+        self._attached = threading.Event()
+        self._ready = threading.Event()
+        self.replays: ReplayMemory | None = None
         # asyncore_use_poll: waitress otherwise uses select(), which fails on file descriptors above 1024,
         # i.e. under load or in a long-running process with many open files. max_request_body_size: waitress
         # answers 413 from the Content-Length (or, for a chunked body, once it has counted that many bytes).
         self._server: Any = create_server(
-            with_health_check(guard),
+            with_health_check(self._slack_requests, self._ready.is_set),
             host=host,
             port=port,
             threads=threads,
             ident="keel",
             asyncore_use_poll=True,
-            max_request_body_size=max_body + 1,  # waitress refuses a body of this size or more
+            max_request_body_size=self._max_body + 1,  # waitress refuses a body of this size or more
         )
         self._server.channel_class = _SlackChannel
         self._thread: threading.Thread | None = None
         self._closed = False
+        if app is not None:
+            self.attach(app)
+            self.mark_ready()
+
+    def attach(self, app: App) -> None:
+        """Serve Slack's requests with ``app`` from now on (those waiting for it go first)."""
+        runtime = getattr(app, "keel", None)
+        self.replays = ReplayMemory.shared(runtime.state) if runtime is not None else ReplayMemory.in_memory()
+        self._events = SlackRequestGuard(
+            acking_unreadable_events(SlackRequestHandler(app, path=EVENTS_PATH)),
+            # The secret Bolt verifies requests with (it keeps no public copy).
+            verify=_verifier(getattr(app, "_signing_secret", "")),
+            replays=self.replays,
+            max_body=self._max_body,
+            path=EVENTS_PATH,
+        )
+        self._attached.set()
+
+    def mark_ready(self) -> None:
+        """The models are loaded: ``/healthz`` answers 200 from now on."""
+        self._ready.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def _slack_requests(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """A request that comes while the app is being built waits for it on its own waitress thread (the
+        health check does not), so an event sent at start-up is acked and answered, not dropped."""
+        if not self._attached.wait(APP_WAIT_SECONDS) or self._events is None:
+            start_response("503 Service Unavailable", [("Content-Length", "0"), ("Retry-After", "5")])
+            return []
+        return self._events(environ, start_response)
 
     @property
     def port(self) -> int:
@@ -187,6 +233,7 @@ class HttpServer:
         if self._closed:
             return
         self._closed = True
+        self._attached.set()  # requests still waiting for an app that will not come are answered 503
         if self._thread is None or not self._thread.is_alive():
             wasyncore.close_all(self._server._map)
         else:

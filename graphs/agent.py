@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -19,7 +19,7 @@ from config.settings import Settings, get_settings
 from graphs.checkpoint import open_checkpointer
 from graphs.context import KeelContext, build_context
 from graphs.graph import build_graph
-from graphs.result import Citation, GuardVerdict, TurnResult
+from graphs.result import TurnResult, unanswered_turn
 from knowledge.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -93,40 +93,24 @@ class Agent:
                     final = data
         except StoreUnavailable:
             log.exception("knowledge store unavailable during a turn")
-            yield failure_result(question, "the knowledge base is unreachable", thread_id)
+            yield failure_result("the knowledge base is unreachable", thread_id)
             return
         except Exception as exc:
             log.exception("turn failed")
             # The log keeps the error's type; the asker is not shown internals (an exception's name).
-            yield failure_result(question, f"internal error: {type(exc).__name__}", thread_id, told=TECHNICAL_PROBLEM)
+            yield failure_result(f"internal error: {type(exc).__name__}", thread_id, told=TECHNICAL_PROBLEM)
             return
-        result = final.get("result") or {}
-        yield _result_from_dict(result, thread_id)
+        result = final.get("result")
+        if not isinstance(result, TurnResult):
+            raise AssertionError("the graph ended without a result")  # pragma: no cover
+        yield replace(result, thread_id=thread_id)
 
     def history(self, thread_id: str) -> list[dict[str, Any]]:
         snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id}})
         return list(snapshot.values.get("history", []))
 
 
-def failure_result(question: str, why: str, thread_id: str, told: str | None = None) -> TurnResult:
+def failure_result(why: str, thread_id: str, told: str | None = None) -> TurnResult:
     """What the asker gets when the turn itself failed: a plain message (saying ``told``, by default ``why``)
     and a hand-over; the log keeps ``why``."""
-    return TurnResult(
-        decision="handed_over",
-        answer=FAILURE_TEXT.format(why=told or why),
-        reasons=[why],
-        route="error",
-        question="",  # the raw question may hold PII: it never reached the input guard
-        thread_id=thread_id,
-    )
-
-
-def _result_from_dict(data: dict[str, Any], thread_id: str) -> TurnResult:
-    return TurnResult(
-        **{
-            **data,
-            "citations": [Citation(**c) for c in data.get("citations", [])],
-            "verdicts": [GuardVerdict(**v) for v in data.get("verdicts", [])],
-            "thread_id": thread_id,
-        }
-    )
+    return unanswered_turn(FAILURE_TEXT.format(why=told or why), why, thread_id=thread_id)

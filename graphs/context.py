@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
 
 from config.settings import Settings
 from graphs.llm import CallLimits
+from graphs.policy import PolicySource, default_policy
 from knowledge.base import KnowledgeBase
+
+if TYPE_CHECKING:
+    from knowledge.ingest import FlaggedHandling
 
 # A guard seam: (text, context-ish kwargs) -> dict(action, text, verdicts, user_message).
 InputCheck = Callable[..., dict[str, Any]]
@@ -41,34 +46,39 @@ def pass_hits(hits: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dic
     return list(hits), None
 
 
-def guard_input(text: str, **kwargs: Any) -> dict[str, Any]:
+def guard_input(text: str, *, policy: PolicySource = default_policy, **kwargs: Any) -> dict[str, Any]:
     from graphs import guards
 
-    return guards.check_input(text, **kwargs).to_dict()
+    return guards.check_input(text, policy=policy(), **kwargs).to_dict()
 
 
-def guard_output(answer: str, sources: Sequence[Any], **kwargs: Any) -> dict[str, Any]:
+def guard_output(
+    answer: str, sources: Sequence[Any], *, policy: PolicySource = default_policy, **kwargs: Any
+) -> dict[str, Any]:
     from graphs import guards
 
-    return guards.check_output(answer, sources, **kwargs).to_dict()
+    return guards.check_output(answer, sources, policy=policy(), **kwargs).to_dict()
 
 
-def guard_hits(hits: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def guard_hits(
+    hits: Sequence[dict[str, Any]], *, policy: PolicySource = default_policy
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Drop passages flagged as carrying injected instructions at ingest; the verdict goes to the log."""
     from graphs import guards
 
-    kept, verdict = guards.screen_hits(hits)
+    kept, verdict = guards.screen_hits(hits, policy=policy())
     return [dict(h) for h in kept], verdict.to_dict()
 
 
-def guard_attribute(answer: str, sources: Sequence[dict[str, Any]], channel: str | None = None) -> list[Any]:
+def guard_attribute(
+    answer: str, sources: Sequence[dict[str, Any]], channel: str | None = None, *, policy: PolicySource = default_policy
+) -> list[Any]:
     """The output guard's groundedness scoring (the channel's policy thresholds and its embedder for
     paraphrases), per sentence: used to cite a model's uncited sentences."""
-    from graphs import guards
     from graphs.guards import grounding
     from graphs.guards.injection import default_library
 
-    grounded = guards.current_policy().for_channel(channel).guards.grounded
+    grounded = policy().for_channel(channel).guards.grounded
     thresholds = grounding.Thresholds(grounded.lexical_threshold, grounded.lexical_floor, grounded.semantic_threshold)
     return grounding.analyse(answer, _source_texts(sources), thresholds, default_library().embed)
 
@@ -104,6 +114,23 @@ class KeelContext:
     attribute: Callable[..., list[Any]] = field(
         default=attribute_lexically, metadata={"description": "Which source supports each sentence of a draft."}
     )
+    policy: PolicySource = field(
+        default=default_policy,
+        metadata={"description": "The policy file Settings.policy names (re-read on change); its tone is used."},
+    )
+
+    def tone(self, channel: str | None) -> str:
+        """The tone the channel's policy asks of model-written answers."""
+        return self.policy().for_channel(channel).tone
+
+
+def policy_source(settings: Settings) -> PolicySource:
+    """The policy ``settings`` name (``KEEL_POLICY``), re-read when the file changes; a file that became
+    invalid keeps its last good version. Every consumer of the policy gets it from here, so two Settings
+    naming two files run with two policies, even in one process."""
+    from graphs import guards
+
+    return partial(guards.current_policy, settings.policy)
 
 
 def knowledge_base(settings: Settings) -> KnowledgeBase:
@@ -111,7 +138,15 @@ def knowledge_base(settings: Settings) -> KnowledgeBase:
     to an assistant is held for an admin's review (or as the policy says)."""
     from graphs import guards
 
-    return KnowledgeBase(settings, flagger=guards.scan_chunk, flagged_handling=guards.flagged_handling)
+    policy = policy_source(settings)
+
+    def flagger(text: str) -> list[str]:
+        return guards.scan_chunk(text, policy=policy())
+
+    def flagged_handling() -> FlaggedHandling:
+        return guards.flagged_handling(policy=policy())
+
+    return KnowledgeBase(settings, flagger=flagger, flagged_handling=flagged_handling)
 
 
 def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrides: Any) -> KeelContext:
@@ -128,18 +163,20 @@ def build_context(settings: Settings, kb: KnowledgeBase | None = None, **overrid
             timeout=min(settings.llm_timeout, settings.llm_deadline),  # no single wait outlasts the call
         )
 
+    policy = policy_source(settings)
     values: dict[str, Any] = {
         "kb": kb or knowledge_base(settings),
-        "check_input": guard_input,
-        "check_output": guard_output,
-        "screen_hits": guard_hits,
+        "policy": policy,
+        "check_input": partial(guard_input, policy=policy),
+        "check_output": partial(guard_output, policy=policy),
+        "screen_hits": partial(guard_hits, policy=policy),
         "llm": model(settings.llm),
         "llm_name": settings.llm or "extractive",
         "strong_llm": model(settings.llm_strong),
         "strong_llm_name": settings.llm_strong or "",
         "llm_limits": CallLimits(settings.llm_max_tokens, settings.llm_rewrite_max_tokens, settings.llm_deadline),
         "llm_min_confidence": settings.llm_min_confidence,
-        "attribute": guard_attribute,
+        "attribute": partial(guard_attribute, policy=policy),
     }
     values.update(overrides)
     return KeelContext(**values)

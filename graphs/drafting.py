@@ -19,7 +19,16 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 
 from graphs.llm import CallLimits, DeadlinePassed, call_within, with_token_limit
-from graphs.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER, NO_ANSWER, SOURCE_TEMPLATE
+from graphs.prompts import (
+    ANSWER_SYSTEM,
+    ANSWER_USER,
+    CONDENSE_SYSTEM,
+    CONDENSE_USER,
+    DEFAULT_TONE,
+    NO_ANSWER,
+    SOURCE_TEMPLATE,
+    TONE_RULE,
+)
 from graphs.result import Citation
 
 # Below this judge confidence the evidence is off-topic and the model is not asked (KEEL_LLM_MIN_CONFIDENCE
@@ -112,12 +121,14 @@ def draft_with_model(
     name: str = "",
     limits: CallLimits | None = None,
     attribute: Attribute | None = None,
+    tone: str = DEFAULT_TONE,
 ) -> dict[str, Any] | None:
     """The model's answer with every sentence cited ``[n]`` (``dropped``: how many unsupported sentences
-    were left out), or None when it says the sources do not answer (NO_ANSWER)."""
+    were left out), or None when it says the sources do not answer (NO_ANSWER). ``tone`` is the channel
+    policy's tone for the answer."""
     limits = limits or CallLimits()
     messages = [
-        SystemMessage(ANSWER_SYSTEM),
+        SystemMessage(answer_instructions(tone)),
         HumanMessage(ANSWER_USER.format(sources=format_sources(hits), question=question)),
     ]
     reply = _call(model, messages, name, limits.max_tokens, limits.deadline)
@@ -131,6 +142,12 @@ def draft_with_model(
     if reply.response_metadata.get("finish_reason") == "length":
         text = without_cut_sentence(text)
     return checkable_answer(text, hits, name=name, attribute=attribute)
+
+
+def answer_instructions(tone: str = DEFAULT_TONE) -> str:
+    """The system prompt for drafting: the rules, and the tone when the policy asks for one."""
+    tone = tone.strip()
+    return ANSWER_SYSTEM + (TONE_RULE.format(tone=tone) if tone and tone.lower() != DEFAULT_TONE else "")
 
 
 def checkable_answer(

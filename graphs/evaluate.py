@@ -66,7 +66,9 @@ def facts_found(answer: str, facts: Sequence[str]) -> bool:
 
 def reference_recall(answer: str, reference: str) -> float:
     """Share of the reference's content words (stemmed) that the answer holds."""
-    from graphs.question import STOPWORDS, stem, words
+    from graphs.question import stem
+    from graphs.words import QUESTION_STOPWORDS as STOPWORDS
+    from graphs.words import words
 
     wanted = {stem(w) for w in words(reference) if w not in STOPWORDS}
     if not wanted:

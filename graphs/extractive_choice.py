@@ -13,7 +13,9 @@ import re
 from collections.abc import Sequence
 
 from graphs.passage_layout import lists_in
-from graphs.question import QUESTION_WORDS, STOPWORDS, QuestionProfile, question_type, stem, stems, words
+from graphs.question import QUESTION_WORDS, QuestionProfile, question_type, stem, stems
+from graphs.words import QUESTION_STOPWORDS as STOPWORDS
+from graphs.words import words
 from knowledge.types import Hit
 
 _DOCUMENT = r"page|guide|document|policy|section|article|handbook|wiki|faq|note|chapter|procedure|manual|site|doc"

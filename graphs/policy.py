@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import threading
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -244,11 +245,22 @@ class ChannelSettings(_Strict):
     auto_answer: bool = Field(default=True, description="Answer without being mentioned.")
     experts: list[str] = Field(default_factory=list, description="User ids (U...) or user-group ids (S...).")
     backup_experts: list[str] = Field(default_factory=list, description="Asked when the experts do not reply.")
-    tone: str = Field(default="neutral", description="Answer tone, e.g. 'neutral', 'friendly', 'formal'.")
+    tone: str = Field(
+        default="neutral",
+        description="Tone of model-written answers, e.g. 'neutral', 'friendly', 'formal' (a few words).",
+    )
     reserved_topics: list[str] = Field(default_factory=list, description="Topics that always go to a human.")
     escalation_channel: str | None = Field(default=None, description="Channel id where hand-overs are posted.")
     banned_topics: list[str] | None = Field(default=None, description="Replaces the top-level list if set.")
     allowed_link_domains: list[str] | None = Field(default=None, description="Replaces the top-level list if set.")
+
+    @field_validator("tone")
+    @classmethod
+    def _tone(cls, value: str | None) -> str | None:
+        # The tone goes into the model's instructions: a few plain words, never a paragraph of prompt.
+        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z ,'-]{0,39}", value.strip()):
+            raise ValueError("use a few plain words (letters, spaces, commas; at most 40 characters), e.g. 'friendly'")
+        return None if value is None else value.strip()
 
     @field_validator("experts", "backup_experts")
     @classmethod
@@ -428,17 +440,21 @@ class _PolicyCache:
 
 _CACHE = _PolicyCache()
 DEFAULT_POLICY = Policy()
+# Where a running Keel gets its policy: called at each use, so an edited file is picked up (graphs.context).
+PolicySource = Callable[[], Policy]
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
-    """The policy at ``path`` (default: ``KEEL_POLICY``), re-read when the file changes; defaults with no file.
+def load_policy(path: Path | str | None) -> Policy:
+    """The policy at ``path`` (``Settings.policy``), re-read when the file changes; the defaults when
+    ``path`` is None. The caller says which file: nothing here reads the environment.
 
     Raises :class:`PolicyError` with a readable list of problems when the file is invalid.
     """
     if path is None:
-        from config.settings import get_settings
-
-        path = get_settings().policy
-    if path is None:
         return DEFAULT_POLICY
     return _CACHE.get(Path(path).expanduser().resolve())
+
+
+def default_policy() -> Policy:
+    """A :data:`PolicySource` for the built-in defaults (no policy file)."""
+    return DEFAULT_POLICY

@@ -15,25 +15,15 @@ from typing import Protocol
 
 import Stemmer
 
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
+from graphs.words import QUESTION_STOPWORDS as STOPWORDS
+from graphs.words import word_set, words
 
 # Question types whose answer has a recognisable form in a sentence.
 TYPED = ("date", "number", "who", "place", "cause")
 QUESTION_TYPES = (*TYPED, "definition", "yesno", "how", "what", "other")
 
-STOPWORDS = _word_set(
-    """a an the of in on at to for from by with about as into like through after over between out against
-    during without before under around among up down off is are was were be been being am do does did done
-    have has had having will would shall should can could may might must i me my we our you your he him his
-    she her it its they them their this that these those there here what which who whom whose when where why
-    how and or but if then than so not no nor too very just also only own same such both each few more most
-    other some any all s t get got gets please hi hello thanks"""
-)
 # Words that frame a question rather than name its subject.
-QUESTION_WORDS = _word_set(
+QUESTION_WORDS = word_set(
     "name list describe explain tell know give whats many much contact ask find need want happen happens someone mean"
 )
 # Irregular forms the stemmer leaves apart ("lost" is not "lose"): mapped to one stem before stemming.
@@ -68,7 +58,6 @@ _IRREGULAR = {
 }
 
 _STEMMER = Stemmer.Stemmer("english")
-_WORD = re.compile(r"[a-z0-9]+")
 
 _MONTHS = "january|february|march|april|june|july|august|september|october|november|december"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -135,10 +124,6 @@ class QuestionProfile:
     # in key_terms order; empty when analysed without the collection's statistics (all terms alike)
     weights: tuple[float, ...] = ()
     unseen: frozenset[str] = frozenset()  # key stems no chunk of the collection uses
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
 
 
 @lru_cache(maxsize=50_000)

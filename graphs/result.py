@@ -53,3 +53,17 @@ class TurnResult:
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
+
+
+def unanswered_turn(answer: str, reason: str, *, thread_id: str, route: str = "error") -> TurnResult:
+    """A turn Keel did not answer itself (answering failed, was interrupted, or Keel is paused): handed
+    over, with ``answer`` for the asker and ``reason`` for the log. The question is not kept: it may hold
+    personal data that never went through the input guard."""
+    return TurnResult(
+        decision="handed_over",
+        answer=answer,
+        reasons=[reason],
+        route=route,
+        question="",
+        thread_id=thread_id,
+    )

@@ -23,7 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphs.question import QUESTION_WORDS, STOPWORDS
+from graphs.question import QUESTION_WORDS
+from graphs.words import QUESTION_STOPWORDS as STOPWORDS
 from knowledge.types import Hit
 
 # How alike two short phrases are (cosine of their embeddings): the fold uses it to find the words a

@@ -6,17 +6,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from config.settings import Settings, get_settings
-from knowledge.embed import Embedder, default_embedder, make_embedder
-from knowledge.ingest import ChunkFlagger, FlaggedHandling, Ingester, IngestReport, ProgressCallback
+from knowledge.embed import Embedder, default_embedder, embedder_model_id, make_embedder
 from knowledge.search import FusionParams, Retriever
 from knowledge.sentence_vectors import SentenceIndex
 from knowledge.store import ChunkStore, SentenceStore, StoredSentence, StoredSource, StoreUnavailable
 from knowledge.types import Chunk, Hit
 from knowledge.vocabulary import CollectionVocabulary
+
+if TYPE_CHECKING:  # loaders and converters load when something is ingested (`keel sources` needs none)
+    from knowledge.ingest import ChunkFlagger, FlaggedHandling, Ingester, IngestReport, ProgressCallback
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +53,11 @@ class KnowledgeBase:
 
     @cached_property
     def store(self) -> ChunkStore:
-        return ChunkStore(self.settings, self.embedder.model_id)
+        # Named after the embedder's model, which need not be loaded to list or remove sources.
+        model_id = (
+            self._embedder.model_id if self._embedder is not None else embedder_model_id(self.settings.embeddings)
+        )
+        return ChunkStore(self.settings, model_id)
 
     @cached_property
     def sentences(self) -> SentenceIndex:
@@ -136,6 +143,8 @@ class KnowledgeBase:
         return self.store.count() == 0
 
     def _ingester(self) -> Ingester:
+        from knowledge.ingest import Ingester
+
         return Ingester(
             self.store,
             self.embedder,

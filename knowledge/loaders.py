@@ -105,7 +105,7 @@ def check_url_allowed(url: str) -> str | None:
     if not host:
         raise LoadError(url, "the URL has no host")
     try:
-        addresses = list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, None)))
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, None)))
     except (OSError, UnicodeError) as exc:
         raise LoadError(url, f"cannot resolve {host}") from exc
     for address in addresses:
@@ -168,7 +168,7 @@ class _UrlBudget:
         return self.limit is not None and self.taken >= self.limit
 
     def errors(self) -> list[LoadError]:
-        over_pages = [
+        over_pages: list[LoadError] = [
             OverLimit(source, f"{count:,} URLs skipped: over the limit of {self.limit or 0:,} per run", count)
             for source, count in self.left_out.items()
         ]
@@ -236,7 +236,7 @@ def _walk_folder(root: Path, errors: list[LoadError]) -> list[str]:
         errors.append(LoadError(str(exc.filename), f"cannot read folder: {exc.strerror}"))
 
     follow = _follow_links.get()
-    found = []
+    found: list[str] = []
     seen_folders = {root}
     for folder, subfolders, files in os.walk(root, onerror=report, followlinks=follow):
         subfolders[:] = [

@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from knowledge.converters import Converted, UnreadableContent
 
@@ -133,7 +133,7 @@ class SandboxedConverter:
         return f"conversion crashed (exit code {code})"
 
 
-def _read_line(stream: BinaryIO, deadline: float) -> bytes | None:
+def _read_line(stream: IO[bytes], deadline: float) -> bytes | None:
     """One reply line, or None if the deadline passed or the worker closed its end first."""
     fd = stream.fileno()
     # poll, not select: select() refuses descriptors past 1023, which a long-running server soon hands out.

@@ -65,7 +65,10 @@ def embed_chunks(
     title_vectors = dict(zip(titles, extra[len(alone) :], strict=True))
     stored = []
     for c, found, found_vectors in zip(chunks, sentences, span_vectors, strict=True):
-        items = [StoredSentence(s.position, s.text, v) for s, v in zip(found, found_vectors, strict=True)]
+        # every span without a vector got one above; the filter only tells the type checker so
+        items = [
+            StoredSentence(s.position, s.text, v) for s, v in zip(found, found_vectors, strict=True) if v is not None
+        ]
         if c.title:
             items.insert(0, StoredSentence(TITLE_POSITION, c.title, title_vectors[c.title[:EMBED_CHARS]]))
         stored.append(items)

@@ -16,20 +16,21 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import httpx
 import numpy as np
 
 from config.settings import Settings
+from knowledge import iri_grammar
 from knowledge.memory import overwrite_freed_memory
 from knowledge.types import HELD, Chunk, flag_set
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
-import chromadb  # noqa: E402  (telemetry must be off before chromadb reads its settings)
-from chromadb.config import Settings as ChromaSettings  # noqa: E402
+if TYPE_CHECKING:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
 
 ADD_BATCH = 1000
 
@@ -59,7 +60,19 @@ class DenseMatch:
     metadata: dict
 
 
+def _chromadb() -> ModuleType:
+    """chromadb, imported on first use (about a second: ``keel --help`` and the Slack process's open port
+    do not wait for it). Telemetry is off before chromadb first reads its settings."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    iri_grammar.defer()  # jsonschema, imported by chromadb, would compile a grammar Keel never uses
+    import chromadb
+
+    return chromadb
+
+
 def _chroma_settings() -> ChromaSettings:
+    from chromadb.config import Settings as ChromaSettings
+
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
@@ -69,6 +82,7 @@ def _collection_name(model_id: str) -> str:
 
 def open_client(settings: Settings) -> chromadb.ClientAPI:
     """A Chroma client: server mode if ``chroma_url`` is set, else embedded under the data directory."""
+    chromadb = _chromadb()
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         try:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.live import Live
-from rich.prompt import Prompt
 from rich.table import Table
-from rich.text import Text
 
 from bot.cli.output import console, fail, print_json
-from bot.cli.render import turn_panel
-from graphs.agent import Agent, Token
-from graphs.llm import ModelConfigError
 from graphs.result import TurnResult
+
+if TYPE_CHECKING:  # the graph, the guards and the knowledge base load when a command runs, not for --help
+    from graphs.agent import Agent, Token
 
 CollectionOption = Annotated[
     list[str] | None, typer.Option("--collection", "-c", help="Search only these collections.")
@@ -33,6 +30,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _agent(collection: list[str] | None) -> Agent:
+    from graphs.agent import Agent
+    from graphs.llm import ModelConfigError
+
     try:
         return Agent.from_settings(collections=collection or None)
     except ModelConfigError as exc:
@@ -47,6 +47,8 @@ def ask(
     as_json: JsonOption = False,
 ) -> None:
     """Answer one question from the knowledge base, with sources, or say why not."""
+    from bot.cli.render import turn_panel  # rich's Markdown: only when a turn is shown
+
     agent = _agent(collection)
     result = agent.ask(question, thread_id=thread)
     if as_json:
@@ -57,6 +59,10 @@ def ask(
 
 def chat(collection: CollectionOption = None) -> None:
     """An interactive session with thread memory: ask, then ask follow-ups."""
+    from rich.prompt import Prompt
+
+    from bot.cli.render import turn_panel
+
     agent = _agent(collection)
     thread_id = f"chat:{uuid.uuid4()}"
     console.print("[bold]Keel[/] — ask about the company's knowledge. Type [bold]exit[/] to leave.\n")
@@ -82,6 +88,11 @@ def show_streamed_draft(events: Iterable[Token | TurnResult]) -> TurnResult | No
     """Show the model's tokens as they come, then take them off the screen: they are an unchecked draft,
     and the checked answer (printed next, in its panel) may differ, as Slack replaces a streamed message
     with the final answer. Returns the turn's result."""
+    from rich.live import Live
+    from rich.text import Text
+
+    from graphs.agent import Token
+
     draft = Text(style="dim")
     result: TurnResult | None = None
     with Live(draft, console=console, transient=True, auto_refresh=False, vertical_overflow="ellipsis") as live:

@@ -36,12 +36,13 @@ def guard(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per input with --file).")] = False,
 ) -> None:
     """Run Keel's guard checks on TEXT and show every verdict, the overall action and the redacted text."""
+    from config.settings import get_settings
     from graphs.guards import PolicyError, SourceText, check_input, check_output, load_policy
 
     if (text is None) == (file is None):
         fail("Give either TEXT or --file FILE.", code=2)
     try:
-        policy = load_policy(policy_path)
+        policy = load_policy(policy_path or get_settings().policy)
     except PolicyError as exc:
         fail(str(exc), code=2)
     numbered: list[SourceText] = _read_sources(sources) if sources else []

@@ -10,8 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.output import console, print_json
-from bot.store import open_db
-from bot.store.db import utc_now
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +22,9 @@ def handovers(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 100,
 ) -> None:
     """List hand-overs to people: age, status, channel, who was asked and who resolved it."""
+    from bot.store import open_db  # the log (sqlite-utils) opens when the command runs, not for --help
+    from bot.store.db import utc_now
+
     db = open_db()
     try:
         where, args = ("status = ?", ["pending"]) if pending else (None, [])

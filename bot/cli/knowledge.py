@@ -7,21 +7,18 @@ import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import knowledge
 from bot.cli.output import console, errors, fail, print_json
-from config.settings import get_settings
-from knowledge.base import KnowledgeBase
-from knowledge.ingest import IngestReport, SourceOutcome
-from knowledge.loaders import following_links
-from knowledge.store import StoreUnavailable
+
+if TYPE_CHECKING:  # the knowledge base (Chroma, the embedder) loads when a command runs, not for --help
+    from knowledge.base import KnowledgeBase
+    from knowledge.ingest import IngestReport
 
 SAMPLES = Path(knowledge.__file__).resolve().parent / "samples"
 
@@ -68,7 +65,13 @@ def ingest(
     inputs = [*(inputs or []), *([str(SAMPLES)] if samples else [])]
     if not inputs:
         fail("Nothing to ingest: name files, folders or URLs, or pass --samples.", code=2)
+    import httpx
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from config.settings import get_settings
     from graphs.context import knowledge_base
+    from knowledge.loaders import following_links
+    from knowledge.store import StoreUnavailable
 
     settings = get_settings()
     kb = knowledge_base(settings)  # with the guards' injection scan
@@ -112,8 +115,10 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Find the passages that best match a query (hybrid: dense + BM25)."""
+    from knowledge.store import StoreUnavailable
+
     try:
-        hits = KnowledgeBase().search(query, k=k, collections=collection or None)
+        hits = _knowledge_base().search(query, k=k, collections=collection or None)
     except StoreUnavailable as exc:
         fail(str(exc))
     if as_json:
@@ -133,8 +138,10 @@ def search(
 
 def sources(as_json: JsonOption = False) -> None:
     """List the stored sources with their collection and chunk count."""
+    from knowledge.store import StoreUnavailable
+
     try:
-        stored = KnowledgeBase().sources()
+        stored = _knowledge_base().sources()
     except StoreUnavailable as exc:
         fail(str(exc))
     if as_json:
@@ -158,8 +165,10 @@ def remove(
     source: Annotated[str, typer.Argument(help="The source (path or URL) as listed by `keel sources`.")],
 ) -> None:
     """Remove a source and all its chunks."""
+    from knowledge.store import StoreUnavailable
+
     try:
-        removed = KnowledgeBase().remove(source)
+        removed = _knowledge_base().remove(source)
     except StoreUnavailable as exc:
         fail(str(exc))
     if not removed:
@@ -171,8 +180,11 @@ def approve(
     source: Annotated[str, typer.Argument(help="A source held for review, as listed by `keel sources`.")],
 ) -> None:
     """Release a source held for review: Keel answers from it from now on."""
+    from knowledge.ingest import IngestReport, SourceOutcome
+    from knowledge.store import StoreUnavailable
+
     started = datetime.now(UTC)
-    kb = KnowledgeBase()
+    kb = _knowledge_base()
     try:
         found = kb.find(source)
         if found is None:
@@ -185,6 +197,12 @@ def approve(
     report = IngestReport([SourceOutcome(found.source, "approved", chunks=released)])
     _log_run(report, [found.source], found.collection, started, trigger="cli_approve")
     console.print(f"Approved {safe(found.source)}: Keel answers from its {released} passages from now on.")
+
+
+def _knowledge_base() -> KnowledgeBase:
+    from knowledge.base import KnowledgeBase
+
+    return KnowledgeBase()
 
 
 def _print_report(report: IngestReport) -> None:
@@ -210,6 +228,7 @@ def _print_report(report: IngestReport) -> None:
 def _log_run(report: IngestReport, inputs: list[str], collection: str, started: datetime, trigger: str = "cli") -> None:
     """Record the run in the log, as Slack-triggered ingests are (``/keel status`` reads it)."""
     from bot.store import open_db, record_ingest_run
+    from config.settings import get_settings
 
     try:
         db = open_db(get_settings().log_path)

@@ -16,9 +16,6 @@ from rich.table import Table
 
 from bot.cli.output import console, fail, print_json
 from bot.cli.report_chart import ChartUnavailable, ensure_chart_support, write_chart
-from bot.store import open_db
-from bot.store.reports import build_report
-from bot.store.retention import prune as prune_log
 
 DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.I)
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -55,6 +52,9 @@ def report(
             ensure_chart_support()
         except ChartUnavailable as exc:
             fail(str(exc), code=2)
+    from bot.store import open_db  # the log (sqlite-utils) opens when the command runs, not for --help
+    from bot.store.reports import build_report
+
     db = open_db()
     try:
         data = build_report(db, since=window, top=top)
@@ -77,6 +77,9 @@ def prune(
 ) -> None:
     """Delete logged turns (with their sources, verdicts, feedback, hand-overs) older than a cut-off."""
     cutoff = parse_duration(older_than)
+    from bot.store import open_db
+    from bot.store.retention import prune as prune_log
+
     db = open_db()
     try:
         deleted = prune_log(db, cutoff, actor=f"cli:{_login()}")

@@ -7,11 +7,18 @@ import os
 import signal
 import sys
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.output import console, fail
+
+if TYPE_CHECKING:  # the app (Bolt, the graph, the stores) loads when `keel serve` runs, not for --help
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import KeelApp
+    from bot.runtime import KeelRuntime
+    from config.settings import Settings
 
 WORKERS_HELP = "Questions answered at once, each in its own worker process (default: one per CPU core, at most 4)."
 THREADS_HELP = "Answer on threads of the Slack process instead of worker processes (less memory, slower acks)."
@@ -29,13 +36,8 @@ def serve(
     threads: Annotated[bool, typer.Option("--threads", help=THREADS_HELP)] = False,
 ) -> None:
     """Run Keel in Slack: answers @mentions, DMs, thread follow-ups and the assistant panel."""
-    from slack_sdk.errors import SlackApiError
-
-    from bot.app import SlackConfigError, check_tokens, create_app
-    from bot.service import KeelService
-    from bot.serving import HttpServer, socket_mode_handler
+    from bot.serving import HttpServer  # light: the port opens before the app and its models load
     from config.settings import get_settings
-    from graphs.llm import ModelConfigError
 
     _configure_logging()
     # Hand the GIL over every 1 ms instead of 5: acking Slack is a few short steps on several threads, and
@@ -43,22 +45,15 @@ def serve(
     sys.setswitchinterval(0.001)
     settings = get_settings()
     workers = workers or min(4, os.cpu_count() or 1)
+    # HTTP mode listens at once: /healthz says "warming up" (503) and Slack's requests wait for the app.
+    server = HttpServer(None, host=host, port=port).start() if http else None
     try:
-        check_tokens(settings, http=http)  # before loading any model: a missing token fails in a second
-        service = KeelService.from_settings(settings)  # thread locks shared with the worker processes
-        if threads:
-            service.warm_up()
-        app = create_app(settings, http=http, service=service, workers=workers, processes=not threads)
-    except (SlackConfigError, ModelConfigError) as exc:
-        fail(str(exc))
-        return
-    runtime = app.keel  # type: ignore[attr-defined]
-    if not threads:
-        try:
-            runtime.answering.warm_up()
-        except Exception as exc:  # e.g. a model setting the workers cannot load: they logged why
-            runtime.close(wait=False)
-            fail(f"Keel's answer workers could not start ({type(exc).__name__}); the log above says why.")
+        app = _create_app(settings, http=http, workers=workers, threads=threads)
+    except BaseException:
+        if server is not None:
+            server.close()
+        raise
+    runtime = app.keel
     from bot.handover.monitor import HandoverMonitor
 
     # Reminders and the backup group for unanswered hand-overs, once a minute (state in the log, so a
@@ -66,31 +61,81 @@ def serve(
     stop_monitor = HandoverMonitor(runtime.handovers).run_in_background()
     # SIGTERM (a platform stopping the dyno/container) ends the loop like Ctrl-C, so answers in flight finish.
     signal.signal(signal.SIGTERM, _interrupt)
-    handler = None
+    handler, started = None, False
     try:
-        if http:
-            server = HttpServer(app, host=host, port=port)
-            console.print(f"Keel is serving Slack over HTTP ({_workers(workers, threads)}). Ctrl-C stops.")
-            server.run()  # returns on Ctrl-C / SIGTERM (waitress handles the interrupt itself)
+        # Events are acked and their questions queued from here on; the workers take them once warm.
+        if server is not None:
+            server.attach(app)
         else:
-            handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
-            try:
-                handler.connect()
-            except SlackApiError as exc:
-                error = exc.response.get("error", "unknown_error")
-                fail(
-                    f"Slack refused SLACK_APP_TOKEN ({error}): it needs the connections:write scope. See docs/slack.md."
-                )
+            handler = _connect(app, settings)
+        _warm_up(runtime, threads)
+        started = True
+        if server is not None:
+            server.mark_ready()
+            console.print(f"Keel is serving Slack over HTTP ({_workers(workers, threads)}). Ctrl-C stops.")
+        else:
             console.print(f"Keel is connected to Slack (Socket Mode, {_workers(workers, threads)}). Ctrl-C stops.")
-            threading.Event().wait()
+        threading.Event().wait()
     except KeyboardInterrupt:
-        pass
+        started = True
     finally:
-        console.print("Stopping: finishing the questions already accepted…")
+        if started:
+            console.print("Stopping: finishing the questions already accepted…")
         stop_monitor.set()
+        if server is not None:
+            server.close()
         if handler is not None:
             handler.close()
-        runtime.close(wait=True)
+        runtime.close(wait=started)
+
+
+def _create_app(settings: Settings, *, http: bool, workers: int, threads: bool) -> KeelApp:
+    """The Slack app and its runtime, models not loaded yet (:func:`_warm_up` does that)."""
+    from bot.app import SlackConfigError, check_tokens, create_app
+    from bot.service import KeelService
+    from graphs.llm import ModelConfigError
+
+    try:
+        check_tokens(settings, http=http)  # before anything else is built: a missing token fails at once
+        service = KeelService.from_settings(settings)  # thread locks shared with the worker processes
+        return create_app(settings, http=http, service=service, workers=workers, processes=not threads)
+    except (SlackConfigError, ModelConfigError) as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def _connect(app: KeelApp, settings: Settings) -> SocketModeHandler:
+    from slack_sdk.errors import SlackApiError
+
+    from bot.client import secret
+    from bot.serving import socket_mode_handler
+
+    handler = socket_mode_handler(app, secret(settings.slack_app_token))
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        fail(f"Slack refused SLACK_APP_TOKEN ({error}): it needs the connections:write scope. See docs/slack.md.")
+    return handler
+
+
+def _warm_up(runtime: KeelRuntime, threads: bool) -> None:
+    """Load the models after Slack can reach Keel: in this process (``--threads``), or in every answer
+    worker process. Questions that came meanwhile are already queued."""
+    from bot.answering import ProcessAnswering
+    from graphs.llm import ModelConfigError
+
+    answering = runtime.answering
+    if threads or not isinstance(answering, ProcessAnswering):
+        try:
+            runtime.service.warm_up()
+        except ModelConfigError as exc:
+            fail(str(exc))
+        return
+    try:
+        answering.warm_up()
+    except Exception as exc:  # e.g. a model setting the workers cannot load: they logged why
+        fail(f"Keel's answer workers could not start ({type(exc).__name__}); the log above says why.")
 
 
 def _workers(workers: int, threads: bool) -> str:

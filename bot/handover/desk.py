@@ -20,7 +20,14 @@ from bot.handover.authority import AdminCheck, HandoverAuthority
 from bot.handover.notifier import SlackNotifier
 from bot.handover.phrases import says_solved
 from bot.store.db import iso, open_db, utc_now
-from bot.store.handovers import handover_for_turn, open_handover, pending_handover_for_thread
+from bot.store.handovers import (
+    handover_askers_in_thread,
+    handover_for_turn,
+    open_handover,
+    pending_handover_for_thread,
+)
+from bot.store.turns import retrieved_sources, turn_row
+from bot.thread_ids import slack_thread_id
 from config.settings import Settings
 from graphs.checkpoint import open_checkpointer
 from graphs.handover import HandoverDesk, HandoverState, Resolution
@@ -94,11 +101,10 @@ class Handovers:
         thread_id: str | None = None,
     ) -> bool:
         """Record the hand-over and announce it in the thread; False if this turn was handed over before."""
-        thread_id = thread_id or f"slack:{channel}:{thread_ts}"
+        thread_id = thread_id or slack_thread_id(channel, thread_ts)
         experts = self.channel_policy(channel).experts
         with self.db() as db:
-            fresh = handover_for_turn(db, turn_id) is None
-            handover_id = open_handover(
+            open_handover(
                 db,
                 turn_id=turn_id,
                 thread_id=thread_id,
@@ -108,9 +114,9 @@ class Handovers:
                 reason=reason,
                 experts=experts,
                 created_at=self.clock(),
+                asker=asker,
+                question_ts=question_ts or thread_ts,
             )
-            if fresh:
-                db["handovers"].update(handover_id, {"asker": asker, "question_ts": question_ts or thread_ts})
         state = HandoverState(
             turn_id=turn_id,
             thread_id=thread_id,
@@ -154,27 +160,19 @@ class Handovers:
     def start_for_turn(self, turn_id: str, *, requested_by: str, channel: str, thread_ts: str, reason: str) -> bool:
         """ "Ask a human" (or accepting the offer after a 👎) on an answered turn."""
         with self.db() as db:
-            turn = db.execute("SELECT question, thread_id, user, answer FROM turns WHERE id = ?", [turn_id]).fetchone()
-        question, thread_id, asker, answer = turn if turn else ("", None, requested_by, "")
-        sources = self._turn_sources(turn_id)
+            turn = turn_row(db, turn_id) or {}
+            sources = [{"source": source} for source in retrieved_sources(db, turn_id)]
         return self.start(
             turn_id=turn_id,
             channel=channel,
             thread_ts=thread_ts,
-            asker=asker or requested_by,
-            question=question,
+            asker=turn.get("user") or requested_by,
+            question=turn.get("question") or "",
             reason=reason,
-            draft=answer or "",
+            draft=turn.get("answer") or "",
             sources=sources,
-            thread_id=thread_id,
+            thread_id=turn.get("thread_id"),
         )
-
-    def _turn_sources(self, turn_id: str) -> list[dict[str, Any]]:
-        with self.db() as db:
-            if "retrievals" not in db.table_names():
-                return []
-            rows = db.execute("SELECT source FROM retrievals WHERE turn_id = ? ORDER BY rank", [turn_id]).fetchall()
-        return [{"source": r[0]} for r in rows]
 
     # -- resolving -----------------------------------------------------------------------------------
     def resolve(self, turn_id: str, *, by: str, kind: str, answer: str = "") -> bool:
@@ -184,7 +182,7 @@ class Handovers:
 
     def pending_in_thread(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
         with self.db() as db:
-            return pending_handover_for_thread(db, f"slack:{channel}:{thread_ts}")
+            return pending_handover_for_thread(db, slack_thread_id(channel, thread_ts))
 
     def reply_resolution(self, event: dict[str, Any]) -> tuple[str, str] | None:
         """(turn id, kind) for a reply in a thread with a hand-over, else None (treat it as usual).
@@ -208,12 +206,7 @@ class Handovers:
     def _asker_or_no_handover(self, channel: str, thread_ts: str, user: str) -> bool:
         """Once people were brought into a thread, their talk there is not a question for Keel."""
         with self.db() as db:
-            askers = [
-                r[0]
-                for r in db.execute(
-                    "SELECT asker FROM handovers WHERE thread_id = ?", [f"slack:{channel}:{thread_ts}"]
-                ).fetchall()
-            ]
+            askers = handover_askers_in_thread(db, slack_thread_id(channel, thread_ts))
         return not askers or user in askers
 
     # -- who may do what (bot.handover.authority) ----------------------------------------------------

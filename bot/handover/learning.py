@@ -13,19 +13,15 @@ are there too). The file is written under ``KEEL_HOME/learned/<channel id>/<turn
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.learned_scope import LEARNED, channel_part, learned_collection
 from config.settings import keel_home
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
-
-LEARNED = "learned"  # searched by every channel: answers an admin widened (and those learned before issue 16)
-CHANNEL_PREFIX = f"{LEARNED}-"
 
 
 class LearningError(RuntimeError):
@@ -34,26 +30,6 @@ class LearningError(RuntimeError):
 
 def learned_dir() -> Path:
     return keel_home() / LEARNED
-
-
-def _channel_part(channel: str | None) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "", channel or "")
-
-
-def learned_collection(channel: str | None) -> str:
-    """The collection an answer learned in ``channel`` goes to: only that channel searches it."""
-    part = _channel_part(channel)
-    return f"{CHANNEL_PREFIX}{part}" if part else LEARNED
-
-
-def searched_collections(configured: list[str] | None, channel: str | None, stored: Iterable[str]) -> list[str]:
-    """What a channel searches: its configured collections (``None``: every stored one), answers widened
-    to every channel, and answers learned in this channel, never those learned in another channel."""
-    own = learned_collection(channel)
-    if configured is not None:
-        return list(dict.fromkeys([*configured, LEARNED, own]))
-    kept = [c for c in dict.fromkeys(stored) if not c.startswith(CHANNEL_PREFIX) or c == own]
-    return kept or [own]  # never empty: an empty list would mean "no restriction"
 
 
 def is_widened(source: str) -> bool:
@@ -90,7 +66,7 @@ class Learning:
         """Write and ingest the document for the hand-over's channel only; returns its source id."""
         if not (handover.get("answer") or "").strip():
             raise LearningError("There is no written answer in this hand-over to save.")
-        channel = _channel_part(handover.get("channel"))
+        channel = channel_part(handover.get("channel"))
         folder = learned_dir() / channel if channel else learned_dir()
         text = learned_document(handover, expert_name=expert_name, permalink=permalink, approved_by=approved_by)
         return self._write(folder / f"{handover['turn_id']}.md", text, learned_collection(channel))

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot.handover import blocks
 from bot.handover.desk import Handovers
 from bot.reply import post_notice
-from bot.store.db import utc_now, write_transaction
+from bot.store import Database
+from bot.store.db import utc_now
 from bot.store.handovers import due_for_backup, due_for_reminder, mark_backup_notified, mark_reminded, pending_handovers
 from graphs.policy import HandoverPolicy
 
@@ -60,25 +62,22 @@ class HandoverMonitor:
                 if row.get("reminded_at") and datetime.fromisoformat(row["reminded_at"]) <= now - after
             ]
         for row in reminders:
-            if self._claim(row["id"], "reminded_at", now, mark_reminded):
+            if self._claim(row["id"], now, mark_reminded):
                 self._post(row, blocks.reminder_text(row["experts"], policy.reminder_minutes))
                 done.append((row["turn_id"], "reminded"))
         for row in backups:
-            if self._claim(row["id"], "backup_notified_at", now, mark_backup_notified):
+            if self._claim(row["id"], now, mark_backup_notified):
                 backup = self.handovers.channel_policy(row["channel"]).backup_experts
                 if backup:
                     self._post(row, blocks.backup_text(backup))
                 done.append((row["turn_id"], "backup"))
         return done
 
-    def _claim(self, handover_id: int, column: str, now: datetime, mark: Any) -> bool:
-        """Mark first, post second: a reminder goes out at most once even if two monitors run."""
-        with self.handovers.db() as db, write_transaction(db):  # check and mark under one write lock
-            row = db.execute(f"SELECT {column} FROM handovers WHERE id = ?", [handover_id]).fetchone()
-            if row is None or row[0]:
-                return False
-            mark(db, handover_id, now)
-            return True
+    def _claim(self, handover_id: int, now: datetime, mark: Callable[[Database, int, datetime], bool]) -> bool:
+        """Mark first, post second: a reminder goes out at most once even if two monitors run (the mark
+        checks and sets in one statement, so only one of them wins)."""
+        with self.handovers.db() as db:
+            return mark(db, handover_id, now)
 
     def _post(self, row: dict[str, Any], text: str) -> None:
         try:

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.handover import blocks
 from bot.reply import post_message
-from bot.store.handovers import handover_for_turn, resolve_handover
+from bot.store.handovers import handover_for_turn, note_slack_posts, resolve_handover
 from graphs.handover import HandoverState, Resolution
 from graphs.policy import ChannelPolicy
 
@@ -65,10 +65,11 @@ class SlackNotifier:
             if row is None:
                 return
             at = datetime.fromisoformat(resolution["at"])
-            changed = resolve_handover(db, row["id"], resolved_by=resolution["by"], answer=resolution["answer"], at=at)
+            changed = resolve_handover(
+                db, row["id"], resolved_by=resolution["by"], answer=resolution["answer"], at=at, kind=resolution["kind"]
+            )
             if not changed:
                 return  # resolved before (another process, or a crash after this point): nothing to repeat
-            db["handovers"].update(row["id"], {"resolution_kind": resolution["kind"]})
             row = handover_for_turn(db, handover["turn_id"]) or row
         question_ts = handover.get("question_ts") or handover["thread_ts"]
         self._react(handover["channel"], question_ts, ids.RESOLVED_REACTION)
@@ -96,11 +97,9 @@ class SlackNotifier:
             log.warning("could not mark the hand-over message resolved", exc_info=True)
 
     # -- helpers -------------------------------------------------------------------------------------
-    def _update_row(self, turn_id: str, **values: Any) -> None:
+    def _update_row(self, turn_id: str, **posts: str) -> None:
         with self.open_db() as db:
-            row = handover_for_turn(db, turn_id)
-            if row is not None:
-                db["handovers"].update(row["id"], values)
+            note_slack_posts(db, turn_id, **posts)
 
     def _react(self, channel: str, ts: str, name: str) -> None:
         try:

@@ -1,6 +1,9 @@
-"""The SQLite log (the only importer of sqlite-utils): turns, feedback, hand-overs, knowledge operations,
-audit, reports and retention. Open it with :func:`open_db`; write from Slack handlers through
-:class:`LogWriter` so a write never delays an ack.
+"""Keel's two SQLite files (the only importer of sqlite-utils), each with its own migrations.
+
+The log (``keel.db``): turns, feedback, hand-overs, knowledge operations, audit, reports and retention.
+Open it with :func:`open_db`; write from Slack handlers through :class:`LogWriter` so a write never delays
+an ack. The Slack state file (``slack.sqlite``): open it with :class:`StateDB`; its rows are read and
+written through :mod:`bot.store.slack_state`.
 """
 
 from sqlite_utils import Database  # re-exported so callers can type-hint without importing sqlite-utils
@@ -25,6 +28,7 @@ from bot.store.knowledge_log import list_sources, recent_ingest_runs, record_ing
 from bot.store.reports import build_report, home_summary
 from bot.store.retention import prune
 from bot.store.scrub import scrub
+from bot.store.state import StateDB, state_path
 from bot.store.turns import new_turn_id, reconstruct_turn, record_turn
 from bot.store.writer import LogWriter
 
@@ -32,6 +36,7 @@ __all__ = [
     "Database",
     "REASONS",
     "LogWriter",
+    "StateDB",
     "audit",
     "build_report",
     "current_vote",
@@ -58,6 +63,7 @@ __all__ = [
     "record_turn",
     "resolve_handover",
     "scrub",
+    "state_path",
     "set_learned_source",
     "turn_votes",
 ]

@@ -16,7 +16,10 @@ from bot.store.db import iso, utc_now, write_transaction
 from bot.store.scrub import scrub, scrub_row
 
 PENDING, RESOLVED = "pending", "resolved"
-_KEEP = ("turn_id", "thread_id", "channel", "thread_ts", "created_at")
+# Ids and Slack timestamps are stored exact, never scrubbed: the scrub could take a long number for a card.
+_KEEP = ("turn_id", "thread_id", "channel", "thread_ts", "created_at", "asker", "question_ts")
+# Where a hand-over lives in Slack: what was posted, so that a re-run of its node never posts twice.
+SLACK_POSTS = ("announcement_ts", "mirror_ts", "resolution_ts")
 
 
 def open_handover(
@@ -30,8 +33,11 @@ def open_handover(
     reason: str = "",
     experts: list[str] | None = None,
     created_at: datetime | None = None,
+    asker: str | None = None,
+    question_ts: str | None = None,
 ) -> int:
-    """Record a new pending hand-over for a turn; opening it again for the same turn returns the same id."""
+    """Record a new pending hand-over for a turn; opening it again for the same turn returns the same id
+    and changes nothing. ``question_ts`` is the question's message (🆘 and ✅ go on it)."""
     existing = handover_for_turn(db, turn_id)
     if existing:
         return int(existing["id"])
@@ -45,6 +51,8 @@ def open_handover(
         "experts": json.dumps(list(experts or [])),
         "status": PENDING,
         "created_at": iso(created_at),
+        "asker": asker,
+        "question_ts": question_ts,
     }
     with write_transaction(db):
         return int(db["handovers"].insert(scrub_row(row, _KEEP)).last_pk)
@@ -89,12 +97,38 @@ def due_for_backup(db: Database, after: timedelta, now: datetime | None = None) 
     return [_decoded(r) for r in rows]
 
 
-def mark_reminded(db: Database, handover_id: int, at: datetime | None = None) -> None:
-    _set(db, handover_id, {"reminded_at": iso(at)})
+def handover_askers_in_thread(db: Database, thread_id: str) -> list[str]:
+    """Who asked the thread's hand-overs, pending or resolved (none: people were never brought in)."""
+    return [r["asker"] for r in db["handovers"].rows_where("thread_id = ?", [thread_id], select="asker")]
 
 
-def mark_backup_notified(db: Database, handover_id: int, at: datetime | None = None) -> None:
-    _set(db, handover_id, {"backup_notified_at": iso(at)})
+def mark_reminded(db: Database, handover_id: int, at: datetime | None = None) -> bool:
+    """Note the reminder; False if it was noted before (by another monitor): then it is not sent again."""
+    return _mark_once(db, handover_id, "reminded_at", at)
+
+
+def mark_backup_notified(db: Database, handover_id: int, at: datetime | None = None) -> bool:
+    """Note the backup notice; False if it was noted before (by another monitor)."""
+    return _mark_once(db, handover_id, "backup_notified_at", at)
+
+
+def _mark_once(db: Database, handover_id: int, column: str, at: datetime | None) -> bool:
+    # One UPDATE checks and marks, so two monitors (two processes) cannot both win.
+    with write_transaction(db):
+        changed = db.execute(
+            f"UPDATE handovers SET {column} = ? WHERE id = ? AND {column} IS NULL", [iso(at), handover_id]
+        ).rowcount
+    return changed == 1
+
+
+def note_slack_posts(db: Database, turn_id: str, **posts: str) -> None:
+    """Record the ts of a message posted for the turn's hand-over (``SLACK_POSTS``); no hand-over, no-op."""
+    unknown = set(posts) - set(SLACK_POSTS)
+    if unknown:
+        raise ValueError(f"not a hand-over's Slack message: {', '.join(sorted(unknown))}")
+    row = handover_for_turn(db, turn_id)
+    if row is not None:
+        _set(db, row["id"], posts)
 
 
 def resolve_handover(
@@ -105,14 +139,16 @@ def resolve_handover(
     answer: str,
     learned_source: str | None = None,
     at: datetime | None = None,
+    kind: str | None = None,
 ) -> bool:
-    """Close a pending hand-over with a person's answer. False if it was already resolved (the first
-    answer wins; a second expert replying later does not overwrite it)."""
+    """Close a pending hand-over with a person's answer; ``kind`` is how (``expert_reply``, ``button``,
+    ``asker_solved``). False if it was already resolved (the first answer wins; a second expert replying
+    later does not overwrite it)."""
     with write_transaction(db):
         changed = db.execute(
-            "UPDATE handovers SET status = ?, resolved_at = ?, resolved_by = ?, answer = ?, learned_source = ? "
-            "WHERE id = ? AND status = ?",
-            [RESOLVED, iso(at), resolved_by, scrub(answer), scrub(learned_source), handover_id, PENDING],
+            "UPDATE handovers SET status = ?, resolved_at = ?, resolved_by = ?, answer = ?, learned_source = ?, "
+            "resolution_kind = coalesce(?, resolution_kind) WHERE id = ? AND status = ?",
+            [RESOLVED, iso(at), resolved_by, scrub(answer), scrub(learned_source), kind, handover_id, PENDING],
         ).rowcount
     return changed == 1
 

@@ -4,7 +4,8 @@ The input guard has already redacted the question; this runs again on every text
 because answers, expert replies, comments and error messages never passed through that guard, and
 because a log that leaks a token is worse than a log with a few over-eager ``[SECRET]`` marks.
 What a secret is is decided in one place, :mod:`graphs.guards.secrets` (no guardrails import there), so
-the log and the guards cannot disagree; e-mail addresses and card numbers are matched here.
+the log and the guards cannot disagree; e-mail addresses and card numbers are the PII check's own patterns
+(:mod:`graphs.guards.pii`).
 """
 
 from __future__ import annotations
@@ -13,22 +14,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graphs.guards import secrets
-from graphs.guards.pii import luhn_valid
+from graphs.guards import pii, secrets
 
 SECRET = secrets.MASK
 EMAIL = "[EMAIL]"
 CREDIT_CARD = "[CREDIT_CARD]"
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
-_CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){11,18}\d(?![\w-])")
-
 
 def _card(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    if 12 <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1:
-        return CREDIT_CARD
-    return match.group(0)
+    return CREDIT_CARD if pii.is_card_number(match.group(0)) else match.group(0)
 
 
 def scrub(text: str | None) -> str | None:
@@ -37,8 +31,8 @@ def scrub(text: str | None) -> str | None:
     if not text:
         return text
     text = secrets.redact(text)
-    text = _EMAIL.sub(EMAIL, text)
-    return _CARD.sub(_card, text)
+    text = pii.EMAIL.sub(EMAIL, text)
+    return pii.CARD.sub(_card, text)
 
 
 def scrub_row(row: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:

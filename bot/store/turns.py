@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from bot.store.db import iso, write_transaction
 from bot.store.scrub import scrub, scrub_row
+from bot.thread_ids import slack_thread_id
 from graphs.prompts import PROMPT_VERSION
 from graphs.result import TurnResult
 
@@ -31,7 +32,7 @@ def new_turn_id() -> str:
 
 def thread_id_for(channel: str, thread_ts: str | None, turn_id: str) -> str:
     """The graph's thread id for a Slack thread (``slack:{channel}:{thread_ts}``), else one per turn."""
-    return f"slack:{channel}:{thread_ts}" if thread_ts else f"local:{turn_id}"
+    return slack_thread_id(channel, thread_ts) if thread_ts else f"local:{turn_id}"
 
 
 def record_turn(
@@ -139,6 +140,17 @@ def _insert_children(db: Database, turn_id: str, data: Mapping[str, Any], timing
         )
         for seq, v in enumerate(data.get("verdicts") or [], start=1)
     )
+
+
+def turn_row(db: Database, turn_id: str) -> dict[str, Any] | None:
+    """The turn's own row (question, thread id, asker, answer, ...), without its children."""
+    rows = list(db["turns"].rows_where("id = ?", [turn_id], limit=1))
+    return rows[0] if rows else None
+
+
+def retrieved_sources(db: Database, turn_id: str) -> list[str]:
+    """The sources of the passages retrieved for a turn, best first."""
+    return [r["source"] for r in db["retrievals"].rows_where("turn_id = ?", [turn_id], order_by="rank")]
 
 
 def reconstruct_turn(db: Database, turn_id: str) -> dict[str, Any] | None:

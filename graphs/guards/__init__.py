@@ -6,6 +6,9 @@
     flagged_handling()                        -> "hold" | "refuse" | "mark": what ingest does with them
     load_policy(path)                         -> Policy       (keel.toml, validated, reloaded on change)
 
+Every check takes the policy to apply (``policy=``); without one the built-in defaults apply. The
+running bot passes the policy its Settings name (graphs.context.policy_source).
+
 Importing this package is cheap; guardrails and the embedder load on the first check (``warm_up()`` does
 it ahead of time). See docs/guards.md for the checks, the policy keys and the measured figures.
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graphs.guards.leak import protect as protect_prompt
+from graphs.guards.offline import open_engine
 from graphs.guards.types import CheckContext, GuardReport, SourceText, Verdict
 from graphs.policy import ChannelPolicy, Policy, PolicyError, load_policy
 
@@ -42,23 +46,25 @@ __all__ = [
     "warm_up",
 ]
 log = logging.getLogger(__name__)
-_last_good: Policy | None = None
+_last_good: dict[Path, Policy] = {}
 _policy_lock = threading.Lock()
 
 
 def current_policy(path: Path | None = None) -> Policy:
-    """The policy to run with: a file that became invalid keeps the last good version (and logs why),
-    so an admin's typo does not take the bot down. ``load_policy`` itself always raises."""
-    global _last_good
+    """The policy at ``path`` (``Settings.policy``; None: the defaults) to run with: a file that became
+    invalid keeps its last good version (and logs why), so an admin's typo does not take the bot down.
+    ``load_policy`` itself always raises."""
     try:
         policy = load_policy(path)
     except PolicyError as exc:
-        if _last_good is None:
+        last_good = _last_good.get(Path(path)) if path is not None else None
+        if last_good is None:
             raise
         log.error("guards: policy not reloaded, keeping the last valid one: %s", exc)
-        return _last_good
-    with _policy_lock:
-        _last_good = policy
+        return last_good
+    if path is not None:
+        with _policy_lock:
+            _last_good[Path(path)] = policy
     return policy
 
 
@@ -75,7 +81,7 @@ def check_input(
 ) -> GuardReport:
     """Checks a question before retrieval and before any LLM sees it. ``report.text`` is safe to log.
     ``known_name`` says whether the knowledge base holds a name; such names are not redacted."""
-    from graphs.guards import engine
+    engine = open_engine()
 
     return engine.run(text, CheckContext(_channel_policy(channel, policy), "input", known_name=known_name))
 
@@ -89,7 +95,7 @@ def check_output(
     policy: Policy | None = None,
 ) -> GuardReport:
     """Checks a draft answer against the numbered sources it may cite as ``[n]``."""
-    from graphs.guards import engine
+    engine = open_engine()
 
     texts = tuple(_source(s) for s in sources)
     return engine.run(answer, CheckContext(_channel_policy(channel, policy), "output", texts, question))
@@ -150,10 +156,11 @@ def screen_hits(
 
 def warm_up(policy: Policy | None = None) -> None:
     """Build the guards and load the embeddings and name lists now rather than on the first question."""
-    from graphs.guards import engine, language, secrets
+    from graphs.guards import language, secrets
     from graphs.guards.injection import default_library
     from graphs.guards.names import name_lists
 
+    engine = open_engine()
     name_lists()
     language.identify("warm up the English vocabulary and its stems")
     secrets.find_secrets("warm up")

@@ -6,7 +6,8 @@ limits, cutting answers at a sentence end), ``guardrails/ban_list`` (toxic words
 to real tags so Slack's ``<url|label>`` syntax passes). One ``Guard().use(...)`` per stage and policy,
 built once and cached; validators run in order (``GUARDRAILS_RUN_SYNC``) so each fix sees the last one's
 output. Policy actions map to ``on_fail``: redact/fix -> FIX, the rest -> NOOP, and the most severe
-failing action decides the turn.
+failing action decides the turn. Opened through :func:`graphs.guards.offline.open_engine`, which sets the
+offline environment before guardrails is imported.
 """
 
 from __future__ import annotations
@@ -20,16 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphs.guards.offline import prepare_environment
-
-prepare_environment()  # before guardrails (and litellm, nltk, opentelemetry) are imported
-
-import bleach  # noqa: E402
-from guardrails import Guard, OnFailAction  # noqa: E402
-from guardrails import logger as guardrails_logger  # noqa: E402
-from guardrails.classes.rc import RC  # noqa: E402
-from guardrails.settings import settings as guardrails_settings  # noqa: E402
-from guardrails.validator_base import (  # noqa: E402
+import bleach
+from guardrails import Guard, OnFailAction
+from guardrails import logger as guardrails_logger
+from guardrails.classes.rc import RC
+from guardrails.settings import settings as guardrails_settings
+from guardrails.validator_base import (
     ErrorSpan,
     FailResult,
     PassResult,
@@ -37,15 +34,15 @@ from guardrails.validator_base import (  # noqa: E402
     Validator,
     register_validator,
 )
-from guardrails_ai.ban_list.main import BanList  # noqa: E402
-from guardrails_ai.valid_length.main import ValidLength  # noqa: E402
-from guardrails_ai.web_sanitization.main import WebSanitization  # noqa: E402
+from guardrails_ai.ban_list.main import BanList
+from guardrails_ai.valid_length.main import ValidLength
+from guardrails_ai.web_sanitization.main import WebSanitization
 
-from graphs.guards.banned_words import find_banned, without_banned  # noqa: E402
-from graphs.guards.checks import INPUT_CHECKS, OUTPUT_CHECKS, Check  # noqa: E402
-from graphs.guards.messages import user_message  # noqa: E402
-from graphs.guards.types import CheckContext, GuardReport, OverallAction, Stage, Verdict  # noqa: E402
-from graphs.policy import ChannelPolicy, CheckPolicy, GuardsPolicy  # noqa: E402
+from graphs.guards.banned_words import find_banned, without_banned
+from graphs.guards.checks import INPUT_CHECKS, OUTPUT_CHECKS, Check
+from graphs.guards.messages import user_message
+from graphs.guards.types import CheckContext, GuardReport, OverallAction, Stage, Verdict
+from graphs.policy import ChannelPolicy, CheckPolicy, GuardsPolicy
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", module=r"guardrails.*")

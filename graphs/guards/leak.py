@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from graphs.guards.text import normalise
+from graphs.words import words as split_words
 
 _lock = threading.Lock()
 _protected: list[str] = []
@@ -44,7 +45,7 @@ def protected_texts() -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", normalise(re.sub(r"\{[^}]*\}", " ", text)))
+    return split_words(normalise(re.sub(r"\{[^}]*\}", " ", text)), "apostrophe")
 
 
 def _shingles(words: list[str], size: int) -> set[tuple[str, ...]]:

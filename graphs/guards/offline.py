@@ -7,9 +7,10 @@ Found by reading guardrails-ai 0.11 and watching its sockets:
 - ``import guardrails`` with nltk installed downloads ``punkt``: we make ``nltk.download`` a no-op;
 - LiteLLM fetches a model cost map on import unless ``LITELLM_LOCAL_MODEL_COST_MAP=True``;
 - concurrent ``fix`` validators were seen to merge their fixes wrongly: ``GUARDRAILS_RUN_SYNC=true``.
-We do not touch ``~/.guardrailsrc``. This module sets the environment; the rc override lives in
-:mod:`graphs.guards.engine`, the only module that imports guardrails. A test proves that building and
-running the guards connects nowhere.
+We do not touch ``~/.guardrailsrc``. This module sets the environment when guardrails is first opened
+(:func:`open_engine`, nothing happens at import); the rc override lives in :mod:`graphs.guards.engine`,
+the only module that imports guardrails. A test proves that building and running the guards connects
+nowhere.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+from types import ModuleType
+
+from knowledge import iri_grammar
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +44,13 @@ def prepare_environment() -> None:
             return False
 
         nltk.download = _no_download  # type: ignore[assignment]
+
+
+def open_engine() -> ModuleType:
+    """:mod:`graphs.guards.engine`, the guardrails side of the guards, imported on first use (about a
+    second) with the environment above set first. Every use of the engine goes through here."""
+    prepare_environment()
+    iri_grammar.defer()  # jsonschema, imported by guardrails, would compile a grammar Keel never uses
+    from graphs.guards import engine
+
+    return engine

@@ -77,10 +77,15 @@ def iban_valid(candidate: str) -> bool:
     return int(number) % 97 == 1
 
 
+def is_card_number(candidate: str) -> bool:
+    """Whether a run of digits (spaces and dashes allowed) is a payment card number: 12-19 digits, Luhn."""
+    digits = re.sub(r"\D", "", candidate)
+    return 12 <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1
+
+
 def _cards(text: str) -> Iterable[Entity]:
     for m in CARD.finditer(text):
-        digits = re.sub(r"\D", "", m.group(0))
-        if 12 <= len(digits) <= 19 and luhn_valid(digits) and len(set(digits)) > 1:
+        if is_card_number(m.group(0)):
             yield Entity("CREDIT_CARD", m.start(), m.end(), m.group(0))
 
 

@@ -7,27 +7,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+# The stop words and word_set live in graphs.words; they are imported here under the names the checks use.
+from graphs.words import SUPPORT_STOPWORDS as STOPWORDS
+from graphs.words import word_set as word_set  # graphs.guards.names imports it from here
+from graphs.words import words as shared_words
+
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-
-
-def word_set(words: str) -> frozenset[str]:
-    """A set from a block of space-separated words (long word lists stay readable in the source)."""
-    return frozenset(words.split())
-
-
-STOPWORDS = word_set(
-    """
-    a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just me more
-    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
-    should so some such than that the their theirs them themselves then there these they this those
-    through to too under until up very was we were what when where which while who whom why will with
-    would you your yours yourself yourselves s t don shall may might must us one per via
-    """
-)
 
 
 def normalise(text: str) -> str:
@@ -78,7 +64,8 @@ def _add(spans: list[Sentence], text: str, start: int, end: int) -> None:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    """Words of any script as written (graphs.words, style "unicode")."""
+    return shared_words(text, "unicode")
 
 
 @lru_cache(maxsize=1)

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_bolt import App
 
-from bot.app import create_app
+from bot.app import KeelApp, create_app
 from bot.runtime import KeelRuntime
 from bot.service import AgentPool, KeelService, StoreTurnLog
 from bot.serving import HttpServer
@@ -19,6 +18,7 @@ from bot.store.db import open_db
 from bot.store.writer import LogWriter
 from config.settings import Settings, get_settings
 from graphs.context import knowledge_base
+from graphs.policy import load_policy
 from knowledge.base import KnowledgeBase
 from tests.knowledge.helpers import small_kb_folder
 from tests.slack_emulator import Delivery, SlackEmulator
@@ -53,20 +53,24 @@ def slack_env(monkeypatch: pytest.MonkeyPatch, slack_emulator: SlackEmulator) ->
 
 
 def make_service(settings: Settings, kb: KnowledgeBase, **overrides: Any) -> KeelService:
-    return KeelService(AgentPool(settings, kb=kb, **overrides), StoreTurnLog(LogWriter(settings.log_path)))
+    return KeelService(
+        AgentPool(settings, kb=kb, **overrides),
+        StoreTurnLog(LogWriter(settings.log_path)),
+        policy=lambda: load_policy(settings.policy),
+    )
 
 
 @dataclass
 class Running:
     """Keel serving HTTP on 127.0.0.1, and how to reach it."""
 
-    app: App
+    app: KeelApp
     url: str
     emulator: SlackEmulator
 
     @property
     def keel(self) -> KeelRuntime:
-        return self.app.keel  # type: ignore[attr-defined]
+        return self.app.keel
 
     def post(self, payload: dict[str, Any], **kwargs: Any) -> Delivery:
         """Deliver a payload as Slack does (signed, over HTTP) and check it was acknowledged."""
@@ -93,7 +97,7 @@ def start_keel(
     slack_env: Settings, kb: KnowledgeBase, slack_emulator: SlackEmulator
 ) -> Iterator[Callable[..., Running]]:
     """Start Keel in HTTP mode (the test may pass its own service); everything stops after the test."""
-    started: list[tuple[HttpServer, App]] = []
+    started: list[tuple[HttpServer, KeelApp]] = []
 
     def start(service: KeelService | None = None, **overrides: Any) -> Running:
         app = create_app(slack_env, http=True, service=service or make_service(slack_env, kb, **overrides))
@@ -104,7 +108,7 @@ def start_keel(
     yield start
     for server, app in started:
         server.close()
-        app.keel.close()  # type: ignore[attr-defined]
+        app.keel.close()
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import random
 import threading
 from pathlib import Path
 
-from bot.dedupe import EventLedger, StateDB, delivery_keys
+from bot.dedupe import EventLedger, delivery_keys
+from bot.store.state import StateDB
 
 
 def test_a_delivery_is_claimed_once_under_any_of_its_keys(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from bot.service import COULD_NOT_ANSWER, KeelService, StoreTurnLog
 from bot.store.writer import LogWriter
 from config.settings import Settings
+from graphs.policy import load_policy
 from tests.bot.conftest import ALICE, HELP, Running
 
 
@@ -32,7 +33,11 @@ def mention(keel: Running, question: str = "How long is parental leave?") -> str
 def test_when_answering_breaks_the_asker_is_told_and_the_log_keeps_why(
     slack_env: Settings, start_keel, caplog: pytest.LogCaptureFixture
 ) -> None:
-    service = KeelService(lambda channel: BrokenAnswerer(), StoreTurnLog(LogWriter(slack_env.log_path)))
+    service = KeelService(
+        lambda channel: BrokenAnswerer(),
+        StoreTurnLog(LogWriter(slack_env.log_path)),
+        policy=lambda: load_policy(slack_env.policy),
+    )
     keel = start_keel(service)
     thread = mention(keel)
     (reply,) = keel.replies(HELP, thread)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.dedupe import StateDB
 from bot.http_guard import MAX_AGE_SECONDS, ReplayMemory, header_problem, is_ssl_check, payload_problem
+from bot.store.state import StateDB
 
 NOW = 1_700_000_000.0
 
@@ -70,7 +70,7 @@ def test_a_signature_is_refused_once_seen_and_forgotten_after_its_window() -> No
     assert not replays.first_time("v0=aa", now)
     assert replays.first_time("v0=bb", now)
     assert replays.first_time("v0=old", now - 2 * MAX_AGE_SECONDS)  # long out of the window: forgettable
-    replays._prune_locked()
+    replays.prune()
     assert len(replays) == 2  # only the ones a replay could still pass the timestamp check with
 
 

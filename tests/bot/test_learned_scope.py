@@ -3,7 +3,7 @@ answers learned in another channel, whatever the channel's configured collection
 
 from __future__ import annotations
 
-from bot.handover.learning import LEARNED, learned_collection, searched_collections
+from bot.learned_scope import LEARNED, learned_collection, searched_collections
 
 STORED = ["default", "hr", LEARNED, "learned-C0HELP", "learned-C0OTHER"]
 

@@ -20,10 +20,10 @@ import pytest
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.dedupe import StateDB
 from bot.handover.desk import Handovers
 from bot.handover.monitor import HandoverMonitor
 from bot.inflight import INTERRUPTED, INTERRUPTED_REASON, InFlight
+from bot.store.state import StateDB
 from config.settings import Settings, get_settings
 from graphs.policy import load_policy
 from knowledge.base import KnowledgeBase
@@ -171,7 +171,7 @@ def handovers_of(emulator: SlackEmulator) -> Handovers:
 _RECORD_AND_WAIT = """
 import sys, time
 from bot.answering import Asked
-from bot.dedupe import StateDB
+from bot.store.state import StateDB
 from bot.inflight import InFlight
 from bot.service import Question
 InFlight(StateDB(__import__("pathlib").Path(sys.argv[1]))).started(

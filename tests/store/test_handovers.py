@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.store import (
     Database,
     due_for_backup,
@@ -18,6 +20,8 @@ from bot.store import (
     resolve_handover,
     set_learned_source,
 )
+from bot.store.handovers import handover_askers_in_thread, note_slack_posts
+from bot.thread_ids import slack_thread_id
 from graphs.result import TurnResult
 
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
@@ -82,3 +86,36 @@ def test_reminders_and_backup_notices_are_due_once(db: Database) -> None:
     assert due_for_backup(db, timedelta(hours=4), now) == []
     resolve_handover(db, new, resolved_by="U2", answer="done")
     assert due_for_reminder(db, timedelta(0), now) == []
+
+
+def test_a_reminder_is_marked_once_so_two_monitors_do_not_both_send_it(db: Database) -> None:
+    hid = _handover(db, "q", T0)
+    assert mark_reminded(db, hid, at=T0) and not mark_reminded(db, hid, at=T0 + timedelta(minutes=1))
+    assert mark_backup_notified(db, hid, at=T0) and not mark_backup_notified(db, hid, at=T0)
+    assert get_handover(db, hid)["reminded_at"].startswith("2025-03-10T09:00")
+
+
+def test_where_a_handover_lives_in_slack_is_kept_exact(db: Database) -> None:
+    turn_id = record_turn(db, TurnResult(decision="handed_over", answer="..."), channel="C1", user="U1")
+    hid = open_handover(
+        db,
+        turn_id=turn_id,
+        thread_id=slack_thread_id("C1", "1700000000.000100"),
+        channel="C1",
+        thread_ts="1700000000.000100",
+        question="q",
+        asker="U0ALICE",
+        question_ts="1700000000.000200",
+    )
+    note_slack_posts(db, turn_id, announcement_ts="1700000000.000300")
+    with pytest.raises(ValueError):
+        note_slack_posts(db, turn_id, answer="overwritten")  # only the Slack messages, never the answer
+    assert resolve_handover(db, hid, resolved_by="U_EXPERT", answer="yes", kind="expert_reply")
+    row = get_handover(db, hid)
+    assert (row["asker"], row["question_ts"], row["announcement_ts"], row["resolution_kind"]) == (
+        "U0ALICE",
+        "1700000000.000200",
+        "1700000000.000300",
+        "expert_reply",
+    )
+    assert handover_askers_in_thread(db, "slack:C1:1700000000.000100") == ["U0ALICE"]

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.listeners.actions.clicked import Click, clicked
 from bot.reply import post_notice
+from bot.runtime import KeelRuntime
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +22,13 @@ COULD_NOT_ASK = "Sorry, I couldn't reach the team because of a problem on my sid
 
 
 def handle_ask_human(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], keel: KeelRuntime, client: WebClient
 ) -> None:
     ack()
-    request_person(context["keel"], clicked(body, action), client, "{user} asked for a person")
+    request_person(keel, clicked(body, action), client, "{user} asked for a person")
 
 
-def request_person(keel: Any, click: Click, client: WebClient, reason: str) -> None:
+def request_person(keel: KeelRuntime, click: Click, client: WebClient, reason: str) -> None:
     """Start a hand-over for the clicked answer's turn (the turn id is the button's value)."""
     turn_id = click.value
     if not keel.ledger.claim([f"ask_human:{turn_id}"]):  # a double click, or a second person clicking

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot import ids
@@ -14,13 +14,14 @@ from bot.admin_blocks import feedback_reason_modal
 from bot.blocks import parse_vote
 from bot.listeners.actions.clicked import clicked
 from bot.opened_views import OpenedViews
+from bot.runtime import KeelRuntime
 
 log = logging.getLogger(__name__)
 THANKS = {"up": "Thanks, glad it helped!", "down": "Thanks for telling us. It helps Keel get better."}
 
 
 def handle_feedback(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], keel: KeelRuntime, client: WebClient
 ) -> None:
     ack()
     click = clicked(body, action)
@@ -29,13 +30,13 @@ def handle_feedback(
         log.warning("a feedback click with an unknown value was ignored")
         return
     turn_id, vote = parsed
-    context["keel"].service.record_vote(turn_id, click.user, vote)
+    keel.service.record_vote(turn_id, click.user, vote)
     if vote == ids.VOTE_DOWN and body.get("trigger_id"):
         try:  # first: the trigger id is valid for 3 seconds only
             opened = client.views_open(
                 trigger_id=body["trigger_id"], view=feedback_reason_modal(turn_id, click.channel, click.thread_ts)
             )
-            OpenedViews(context["keel"].state).record(opened["view"], click.user)  # only its submission counts
+            OpenedViews(keel.state).record(opened["view"], click.user)  # only its submission counts
         except Exception:
             log.warning("could not open the feedback modal", exc_info=True)
     try:

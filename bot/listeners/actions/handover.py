@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.listeners.actions.ask_human import request_person
 from bot.listeners.actions.clicked import Click, clicked
+from bot.runtime import KeelRuntime
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,10 @@ ALREADY_RESOLVED = "This question is already resolved."
 
 
 def handle_mark_resolved(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], keel: KeelRuntime, client: WebClient
 ) -> None:
     ack()
-    keel, click = context["keel"], clicked(body, action)
+    click = clicked(body, action)
     row = keel.handovers.get(click.value)
     if row is None:
         log.warning("a Mark resolved click for an unknown hand-over was ignored")
@@ -37,17 +38,16 @@ def handle_mark_resolved(
 
 
 def handle_accept_offer(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], keel: KeelRuntime, client: WebClient
 ) -> None:
     ack()
     click = clicked(body, action)
-    request_person(context["keel"], click, client, "{user} found the answer unhelpful and asked for a person")
+    request_person(keel, click, client, "{user} found the answer unhelpful and asked for a person")
 
 
-def audit_click(keel: Any, click: Click, action: str, allowed: bool, detail: str = "") -> None:
+def audit_click(keel: KeelRuntime, click: Click, action: str, allowed: bool, detail: str = "") -> None:
     """Hand-over clicks that need a right are audited like ``/keel`` commands (who, what, allowed)."""
-    if keel.admin is not None:
-        keel.admin.access.audit(click.user, action, f"hand-over of turn {click.value}", allowed, detail)
+    keel.admin.access.audit(click.user, action, f"hand-over of turn {click.value}", allowed, detail)
 
 
 def tell(client: WebClient, click: Click, text: str) -> None:

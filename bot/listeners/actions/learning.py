@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.handover import blocks
-from bot.handover.learning import LearningError, is_widened, learned_collection
+from bot.handover.learning import LearningError, is_widened
+from bot.learned_scope import learned_collection
 from bot.listeners.actions.clicked import Click, clicked
 from bot.listeners.actions.handover import audit_click, tell
+from bot.runtime import KeelRuntime
 from bot.store.handovers import set_learned_source
 
 log = logging.getLogger(__name__)
@@ -30,10 +32,10 @@ REMOVED = "Removed from the knowledge base."
 
 
 def handle_add_to_knowledge(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], keel: KeelRuntime, client: WebClient
 ) -> None:
     ack()
-    keel, click = context["keel"], clicked(body, action)
+    click = clicked(body, action)
     row = keel.handovers.get(click.value)
     if row is None or row["status"] != "resolved":
         return
@@ -62,10 +64,10 @@ def handle_add_to_knowledge(
 
 
 def handle_share_learned(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], keel: KeelRuntime, client: WebClient
 ) -> None:
     ack()
-    keel, click = context["keel"], clicked(body, action)
+    click = clicked(body, action)
     row = _admin_only(keel, client, click, "share", "make a learned answer available in every channel")
     if row is None or not row.get("learned_source"):
         return
@@ -80,10 +82,10 @@ def handle_share_learned(
 
 
 def handle_remove_from_knowledge(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], keel: KeelRuntime, client: WebClient
 ) -> None:
     ack()
-    keel, click = context["keel"], clicked(body, action)
+    click = clicked(body, action)
     row = _admin_only(keel, client, click, "unlearn", "remove a learned answer")
     if row is None or not row.get("learned_source"):
         return
@@ -93,7 +95,7 @@ def handle_remove_from_knowledge(
     tell(client, click, REMOVED)
 
 
-def _admin_only(keel: Any, client: WebClient, click: Click, action: str, what: str) -> dict[str, Any] | None:
+def _admin_only(keel: KeelRuntime, client: WebClient, click: Click, action: str, what: str) -> dict[str, Any] | None:
     """The clicked hand-over if the clicker is an admin (audited either way), else None."""
     allowed = keel.handovers.is_admin(click.user)
     audit_click(keel, click, action, allowed)
@@ -103,7 +105,7 @@ def _admin_only(keel: Any, client: WebClient, click: Click, action: str, what: s
     return keel.handovers.get(click.value)
 
 
-def _store_source(keel: Any, row: dict[str, Any], source: str | None) -> None:
+def _store_source(keel: KeelRuntime, row: dict[str, Any], source: str | None) -> None:
     with keel.handovers.db() as db:
         set_learned_source(db, row["id"], source)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -13,6 +12,7 @@ from bot.admin_blocks import ingest_text, sources_text, status_text
 from bot.admins import REFUSED
 from bot.knowledge_ops import valid_collection
 from bot.mrkdwn import escape
+from bot.runtime import KeelRuntime
 from knowledge.loaders import is_url
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ WHAT = {
 }
 
 
-def run_admin_command(keel: Any, client: WebClient, respond: Respond, user: str, name: str, args: str) -> None:
+def run_admin_command(keel: KeelRuntime, client: WebClient, respond: Respond, user: str, name: str, args: str) -> None:
     admin = keel.admin
     if not admin.access.authorize(client, user, f"/keel {name}", target=args):
         respond(text=REFUSED.format(what=WHAT[name]))
@@ -44,7 +44,7 @@ def run_admin_command(keel: Any, client: WebClient, respond: Respond, user: str,
         respond(text=FAILED.format(name=name))
 
 
-def add(keel: Any, user: str, args: str, respond: Respond) -> str:
+def add(keel: KeelRuntime, user: str, args: str, respond: Respond) -> str:
     parts = args.split()
     if not parts or len(parts) > 2:
         return ADD_USAGE
@@ -59,11 +59,11 @@ def add(keel: Any, user: str, args: str, respond: Respond) -> str:
     return ingest_text(report, collection, {o.source: o.source for o in report.outcomes})
 
 
-def sources(keel: Any, user: str, args: str, respond: Respond) -> str:
+def sources(keel: KeelRuntime, user: str, args: str, respond: Respond) -> str:
     return sources_text(keel.admin.ops.kb.sources())
 
 
-def remove(keel: Any, user: str, args: str, respond: Respond) -> str:
+def remove(keel: KeelRuntime, user: str, args: str, respond: Respond) -> str:
     if not args:
         return REMOVE_USAGE
     source = args.strip("<>` ").split("|")[0]
@@ -73,7 +73,7 @@ def remove(keel: Any, user: str, args: str, respond: Respond) -> str:
     return f"Removed `{keel.admin.ops.resolve(source) or source}`: {removed} chunks. Keel no longer answers from it."
 
 
-def approve(keel: Any, user: str, args: str, respond: Respond) -> str:
+def approve(keel: KeelRuntime, user: str, args: str, respond: Respond) -> str:
     if not args:
         return APPROVE_USAGE
     source = args.strip("<>` ").split("|")[0]
@@ -85,12 +85,12 @@ def approve(keel: Any, user: str, args: str, respond: Respond) -> str:
     return f"Approved `{escape(found.source)}`: Keel answers from its {released} passages from now on."
 
 
-def status(keel: Any, user: str, args: str, respond: Respond) -> str:
+def status(keel: KeelRuntime, user: str, args: str, respond: Respond) -> str:
     state = keel.admin.pause.state()
     return status_text(keel.admin.ops.status(keel.admin.model), state.paused, state.by)
 
 
-def pause(keel: Any, user: str, args: str, respond: Respond) -> str:
+def pause(keel: KeelRuntime, user: str, args: str, respond: Respond) -> str:
     if not keel.admin.pause.set(True, user):
         return "Keel is already paused. `/keel resume` starts answering again."
     return (
@@ -99,13 +99,13 @@ def pause(keel: Any, user: str, args: str, respond: Respond) -> str:
     )
 
 
-def resume(keel: Any, user: str, args: str, respond: Respond) -> str:
+def resume(keel: KeelRuntime, user: str, args: str, respond: Respond) -> str:
     if not keel.admin.pause.set(False, user):
         return "Keel is not paused; it is answering."
     return "Keel is answering questions again."
 
 
-ADMIN_COMMANDS: dict[str, Callable[[Any, str, str, Respond], str]] = {
+ADMIN_COMMANDS: dict[str, Callable[[KeelRuntime, str, str, Respond], str]] = {
     "add": add,
     "sources": sources,
     "remove": remove,

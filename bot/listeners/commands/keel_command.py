@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.admin_blocks import full_help_message
 from bot.blocks import help_message
 from bot.listeners.commands.admin_commands import ADMIN_COMMANDS, run_admin_command
+from bot.runtime import KeelRuntime
 
 
 def handle_keel_command(
-    ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    ack: Ack, command: dict[str, Any], respond: Respond, keel: KeelRuntime, client: WebClient
 ) -> None:
     name, _, args = (command.get("text") or "").strip().partition(" ")
     name = name.lower()
@@ -26,5 +27,4 @@ def handle_keel_command(
             respond(text=f"I don't know `/keel {name}`; the commands are above.")
         return
     ack()
-    keel = context["keel"]
     keel.admin.pool.submit(run_admin_command, keel, client, respond, command["user_id"], name, args.strip())

@@ -7,7 +7,6 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.admin_blocks import ingest_text
@@ -15,6 +14,7 @@ from bot.admins import REFUSED, AdminDesk
 from bot.dedupe import delivery_keys
 from bot.knowledge_ops import valid_collection
 from bot.reply import post_notice
+from bot.runtime import KeelRuntime
 from bot.uploads import UploadError, ingest_upload, upload_from
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,7 @@ def is_file_share_in_dm(event: dict[str, Any]) -> bool:
     )
 
 
-def handle_file_share(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    keel = context["keel"]
+def handle_file_share(body: dict[str, Any], event: dict[str, Any], keel: KeelRuntime, client: WebClient) -> None:
     channel, ts = event["channel"], event["ts"]
     if not keel.ledger.claim(delivery_keys(body.get("event_id"), channel, ts, event.get("client_msg_id"))):
         return

@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.dedupe import delivery_keys
+from bot.runtime import KeelRuntime
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,8 @@ NOT_ASKED = (
 )
 
 
-def resolve_from_reply(keel: Any, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> bool:
+def resolve_from_reply(keel: KeelRuntime, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> bool:
     """True when the reply belongs to a hand-over (handled here), False to treat it as usual."""
-    if keel.handovers is None:
-        return False
     found = keel.handovers.reply_resolution(event)
     if found is None:
         return False
@@ -44,12 +43,11 @@ def resolve_from_reply(keel: Any, body: dict[str, Any], event: dict[str, Any], c
     return True
 
 
-def _refuse(keel: Any, client: WebClient, event: dict[str, Any], turn_id: str) -> None:
+def _refuse(keel: KeelRuntime, client: WebClient, event: dict[str, Any], turn_id: str) -> None:
     user = event["user"]
-    if keel.admin is not None:
-        keel.admin.access.audit(
-            user, "resolve", f"hand-over of turn {turn_id}", allowed=False, detail="a reply by someone not asked"
-        )
+    keel.admin.access.audit(
+        user, "resolve", f"hand-over of turn {turn_id}", allowed=False, detail="a reply by someone not asked"
+    )
     if not keel.ledger.claim([f"handover_note:{turn_id}:{user}"]):
         return  # told once per hand-over is enough
     try:

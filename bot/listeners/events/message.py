@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.listeners.events.handover_reply import resolve_from_reply
+from bot.runtime import KeelRuntime
 from bot.triage import looks_like_question, message_kind, thread_of
 
 
-def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    keel = context["keel"]
+def handle_message(body: dict[str, Any], event: dict[str, Any], keel: KeelRuntime, client: WebClient) -> None:
     kind = message_kind(event, keel.bot_user_id)
     text = event.get("text") or ""
     if kind == "dm":

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot import ids
 from bot.dedupe import delivery_keys
+from bot.runtime import KeelRuntime
 
 log = logging.getLogger(__name__)
 THANKS = {
@@ -23,8 +23,7 @@ def vote_for(reaction: str) -> str | None:
     return ids.VOTE_REACTIONS.get(reaction.split("::")[0])
 
 
-def handle_reaction(body: dict[str, Any], event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    keel = context["keel"]
+def handle_reaction(body: dict[str, Any], event: dict[str, Any], keel: KeelRuntime, client: WebClient) -> None:
     vote, item = vote_for(event.get("reaction", "")), event.get("item") or {}
     if vote is None or item.get("type") != "message" or event.get("user") == keel.bot_user_id:
         return

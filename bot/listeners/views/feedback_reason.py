@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot import ids
 from bot.admin_blocks import REASON_LABELS, submitted_reason
 from bot.opened_views import OpenedViews
+from bot.runtime import KeelRuntime
 
 log = logging.getLogger(__name__)
 NEED_REASON = "Please pick what was wrong."
@@ -22,7 +23,7 @@ NOT_OPENED = "This form has expired. Please close it and click 👎 under the an
 
 
 def handle_feedback_reason(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], keel: KeelRuntime, client: WebClient
 ) -> None:
     meta, reason, comment = submitted_reason(view)
     if reason is None:
@@ -31,14 +32,11 @@ def handle_feedback_reason(
     if reason == "other" and not (comment or "").strip():
         ack(response_action="errors", errors={ids.FEEDBACK_COMMENT_BLOCK: NEED_COMMENT})
         return
-    user, keel = body["user"]["id"], context["keel"]
+    user = body["user"]["id"]
     if not OpenedViews(keel.state).take(view, user):
         ack(response_action="errors", errors={ids.FEEDBACK_REASON_BLOCK: NOT_OPENED})
         log.warning("a feedback modal Keel did not open (or not for this person) was refused")
-        if keel.admin is not None:
-            keel.admin.access.audit(
-                user, "feedback reason", f"view {view.get('id')}", False, "a modal Keel did not open"
-            )
+        keel.admin.access.audit(user, "feedback reason", f"view {view.get('id')}", False, "a modal Keel did not open")
         return
     ack()
     turn_id = meta.get("turn_id")
