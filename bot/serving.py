@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,6 +43,7 @@ HTTP_THREADS = 16
 WARMING_UP = json.dumps({"status": "warming up"}).encode()
 # How long a Slack request waits for the app to be built before it is answered 503 (Slack then retries).
 APP_WAIT_SECONDS = 120.0
+FLUSH_SECONDS = 0.2  # after close() released waiting requests, the time their answers get to leave
 
 
 def with_health_check(wsgi_app: WsgiApp, ready: Callable[[], bool] = lambda: True) -> WsgiApp:
@@ -173,6 +175,8 @@ class HttpServer:
         self._server.channel_class = _SlackChannel
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._waiting = 0  # Slack requests waiting for the app (answered 503 if it never comes)
+        self._waiting_lock = threading.Lock()
         if app is not None:
             self.attach(app)
             self.mark_ready()
@@ -202,9 +206,15 @@ class HttpServer:
     def _slack_requests(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """A request that comes while the app is being built waits for it on its own waitress thread (the
         health check does not), so an event sent at start-up is acked and answered, not dropped."""
-        if not self._attached.wait(APP_WAIT_SECONDS) or self._events is None:
-            start_response("503 Service Unavailable", [("Content-Length", "0"), ("Retry-After", "5")])
-            return []
+        with self._waiting_lock:
+            self._waiting += 1
+        try:
+            if not self._attached.wait(APP_WAIT_SECONDS) or self._events is None:
+                start_response("503 Service Unavailable", [("Content-Length", "0"), ("Retry-After", "5")])
+                return []
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
         return self._events(environ, start_response)
 
     @property
@@ -234,6 +244,7 @@ class HttpServer:
             return
         self._closed = True
         self._attached.set()  # requests still waiting for an app that will not come are answered 503
+        self._let_waiting_requests_answer()
         if self._thread is None or not self._thread.is_alive():
             wasyncore.close_all(self._server._map)
         else:
@@ -244,6 +255,17 @@ class HttpServer:
                 wasyncore.close_all(self._server._map)
             self._thread.join(timeout=5)
         self._server.task_dispatcher.shutdown()
+
+    def _let_waiting_requests_answer(self, timeout: float = 3.0) -> None:
+        """Give the requests released by :meth:`close` time to write their 503 before the sockets go (closing
+        at once dropped the connection without an answer, which Slack counts as a failed delivery too, but
+        without the Retry-After)."""
+        deadline = time.monotonic() + timeout
+        released = self._waiting > 0
+        while self._waiting > 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if released:
+            time.sleep(FLUSH_SECONDS)  # the loop thread sends what the request threads wrote
 
 
 SOCKET_PING_SECONDS = 3  # how often a dropped connection is noticed (the default 10 s left a drop ~7 s unseen)
