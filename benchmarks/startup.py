@@ -44,6 +44,9 @@ QUESTION = "How many vacation days do contractors get?"
 TARGETS_S = {"help": 0.5, "sources": 1.0, "ask": 3.0, "serve_first_health": 5.0}
 # Measured before issue 18 (commit 7c012d2, `time keel ...`, 3 runs, load average about 1).
 BEFORE_S = {"help": [5.56, 5.71, 6.47], "sources": [4.27, 4.65, 4.81], "ask": [6.66, 7.15, 7.78]}
+# This benchmark's medians at commit e3f9079 (lazy imports; 5 runs, load average 0.5-1.6), before the
+# shipped word lists, the skipped chromadb override checks and the one-shot commands' garbage collection.
+PREVIOUS_S = {"help": 0.211, "sources": 1.095, "ask": 4.766, "serve_first_health": 0.562, "serve_ready": 5.019}
 SERVE_TIMEOUT_S = 300
 
 
@@ -135,6 +138,8 @@ def summary(name: str, samples: list[float], loads: list[float]) -> dict[str, ob
         result |= {"target_s": target, "target_met": median < target, "max_within_target": max(samples) < target}
     if name in BEFORE_S:
         result["before_median_s"] = statistics.median(BEFORE_S[name])
+    if name in PREVIOUS_S:
+        result["previous_median_s"] = PREVIOUS_S[name]
     return result
 
 
@@ -175,6 +180,7 @@ def main() -> None:
             "serve": f"keel serve --http --workers {args.workers}, Slack emulator on 127.0.0.1",
             "caches": "one untimed run of each command first (page cache, bytecode caches)",
             "before": "before_median_s: `time keel ...` at commit 7c012d2 (3 runs, load average about 1)",
+            "previous": "previous_median_s: this benchmark at commit e3f9079 (5 runs, load average 0.5-1.6)",
         },
         "targets_s": TARGETS_S,
         "figures": figures,
@@ -185,12 +191,12 @@ def main() -> None:
 
 
 def print_table(figures: dict[str, dict[str, object]], path: Path) -> None:
-    print(f"\n{'what':<22}{'median s':>10}{'max s':>8}{'target s':>10}{'met':>6}{'before s':>10}")
+    print(f"\n{'what':<22}{'median s':>10}{'max s':>8}{'target s':>10}{'met':>6}{'before s':>10}{'previous s':>12}")
     for name, f in figures.items():
         target = f.get("target_s", "–")
         met = "–" if "target_met" not in f else ("yes" if f["target_met"] else "NO")
-        before = f.get("before_median_s", "–")
-        print(f"{name:<22}{f['median_s']:>10}{f['max_s']:>8}{target!s:>10}{met:>6}{before!s:>10}")
+        before, previous = f.get("before_median_s", "–"), f.get("previous_median_s", "–")
+        print(f"{name:<22}{f['median_s']:>10}{f['max_s']:>8}{target!s:>10}{met:>6}{before!s:>10}{previous!s:>12}")
     print(f"results: {path}")
 
 

@@ -96,6 +96,7 @@ class ProcessAnswering:
     def __init__(
         self, settings: Settings, workers: int = DEFAULT_WORKERS, *, start_worker: Callable[[Settings, int], None]
     ) -> None:
+        self.workers = workers
         self._pool_args = (workers, start_worker, (settings, logging.getLogger().getEffectiveLevel()))
         self.pool = TrackedProcessPool(*self._pool_args)
         self._replacing = threading.Lock()
@@ -121,7 +122,7 @@ class ProcessAnswering:
 
     def warm_up(self) -> None:
         """Start every worker process now (each loads the models), not on the first questions."""
-        futures = [self.pool.submit(os.getpid) for _ in range(self.pool._max_workers)]
+        futures = [self.pool.submit(os.getpid) for _ in range(self.workers)]
         for future in futures:
             future.result()
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.answering import Asked
-from bot.progress import AssistantStatus, Reaction
+from bot.progress import AssistantStatus, Progress, Reaction
 from bot.reply import post_notice, replace_draft
 from bot.service import TurnLog
 from bot.store import slack_state
@@ -145,8 +145,11 @@ def tell_lost(q: Interrupted, client: WebClient, turn_log: TurnLog, threads: Kno
         threads.remember(q.channel, q.thread_ts)
     except Exception:
         log.exception("could not tell the asker in %s/%s to ask again", q.channel, q.thread_ts)
-    progress = AssistantStatus(client, q.channel, q.thread_ts) if q.in_assistant_thread else None
-    progress = progress or Reaction(client, q.channel, q.message_ts)
+    progress: Progress = (
+        AssistantStatus(client, q.channel, q.thread_ts)
+        if q.in_assistant_thread
+        else Reaction(client, q.channel, q.message_ts)
+    )
     progress.shown = True
     progress.stop()
     result = unanswered_turn(INTERRUPTED, INTERRUPTED_REASON, thread_id=slack_thread_id(q.channel, q.thread_ts))

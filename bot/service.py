@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.learned_scope import searched_collections
 from bot.thread_ids import slack_thread_id
@@ -26,6 +26,9 @@ from graphs.context import build_context, knowledge_base
 from graphs.policy import DEFAULT_POLICY, ChannelPolicy, PolicyError, PolicySource, load_policy
 from graphs.result import TurnResult, unanswered_turn
 from knowledge.base import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.store.writer import LogWriter
 
 log = logging.getLogger(__name__)
 MAX_AGENTS = 256  # answer graphs kept, one per distinct set of searched collections
@@ -277,7 +280,7 @@ class StoreTurnLog:
     """:class:`TurnLog` over the store's background :class:`~bot.store.writer.LogWriter`: every call
     returns at once, so a Slack handler never waits on SQLite."""
 
-    def __init__(self, writer: Any) -> None:
+    def __init__(self, writer: LogWriter) -> None:
         self.writer = writer
 
     def record_turn(self, result: TurnResult, *, channel: str, user: str, thread_ts: str | None) -> str:

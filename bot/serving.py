@@ -27,13 +27,14 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
-from waitress import create_server, wasyncore
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
+from waitress.server import create_server
 from waitress.utilities import Error as WaitressError
 
 from bot.http_guard import SSL_CHECK_MAX_BYTES, ReplayMemory, SlackRequestGuard, WsgiApp, header_problem
-from config.settings import get_settings
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ HTTP_THREADS = 16
 WARMING_UP = json.dumps({"status": "warming up"}).encode()
 # How long a Slack request waits for the app to be built before it is answered 503 (Slack then retries).
 APP_WAIT_SECONDS = 120.0
+DEFAULT_MAX_BODY: int = Settings.model_fields["http_max_body"].default
 FLUSH_SECONDS = 0.2  # after close() released waiting requests, the time their answers get to leave
 
 
@@ -106,7 +108,8 @@ class _SlackRequestParser(HTTPRequestParser):
 
     def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
-        if self.command != "POST" or self.path != EVENTS_PATH or 0 < self.content_length <= SSL_CHECK_MAX_BYTES:
+        # types-waitress is wrong here: parse_header decodes ``command`` to str and sets ``path`` (a str).
+        if self.command != "POST" or self.path != EVENTS_PATH or 0 < self.content_length <= SSL_CHECK_MAX_BYTES:  # type: ignore[comparison-overlap,attr-defined]
             return
         headers = self.headers
         if problem := header_problem(headers.get("X_SLACK_REQUEST_TIMESTAMP"), headers.get("X_SLACK_SIGNATURE")):
@@ -140,7 +143,7 @@ def _verifier(signing_secret: str) -> Callable[[bytes, str, str], bool]:
 
 class HttpServer:
     """Bolt's WSGI adapter on waitress, behind :class:`SlackRequestGuard`. ``port=0`` picks a free port
-    (tests). ``max_body`` defaults to ``KEEL_HTTP_MAX_BODY``; replays are remembered in Keel's state file
+    (tests). ``max_body``: ``KEEL_HTTP_MAX_BODY`` (``keel serve`` passes it; 1 MiB if not given); replays are remembered in Keel's state file
     when the app has one (``app.keel``), else in this process's memory.
 
     Given an app, the server is ready at once. Without one (``keel serve``), it listens while the app is
@@ -155,7 +158,7 @@ class HttpServer:
         threads: int = HTTP_THREADS,
         max_body: int | None = None,
     ) -> None:
-        self._max_body = max_body or get_settings().http_max_body
+        self._max_body = max_body or DEFAULT_MAX_BODY
         self._events: WsgiApp | None = None
         self._attached = threading.Event()
         self._ready = threading.Event()
@@ -163,7 +166,8 @@ class HttpServer:
         # asyncore_use_poll: waitress otherwise uses select(), which fails on file descriptors above 1024,
         # i.e. under load or in a long-running process with many open files. max_request_body_size: waitress
         # answers 413 from the Content-Length (or, for a chunked body, once it has counted that many bytes).
-        self._server: Any = create_server(
+        # Any: below, waitress's private parts (_map, trigger) are used, which its stubs do not describe.
+        server: Any = create_server(
             with_health_check(self._slack_requests, self._ready.is_set),
             host=host,
             port=port,
@@ -172,7 +176,14 @@ class HttpServer:
             asyncore_use_poll=True,
             max_request_body_size=self._max_body + 1,  # waitress refuses a body of this size or more
         )
-        self._server.channel_class = _SlackChannel
+        if not hasattr(server, "channel_class"):  # a host name with several addresses: one server for each
+            server.close()
+            raise ValueError(
+                f"{host!r} resolves to several addresses; give Keel one to listen on (e.g. 0.0.0.0 or 127.0.0.1), "
+                "so every request passes the signature and size checks before it is read"
+            )
+        server.channel_class = _SlackChannel
+        self._server = server
         self._thread: threading.Thread | None = None
         self._closed = False
         self._waiting = 0  # Slack requests waiting for the app (answered 503 if it never comes)

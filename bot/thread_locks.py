@@ -11,16 +11,17 @@ reach; docs/scaling.md says what does.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-try:
+if sys.platform == "win32":  # pragma: no cover - no fcntl on Windows: one process at a time per thread only
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # pragma: no cover - not on Windows: one process at a time per thread only
-    fcntl = None  # type: ignore[assignment]
 
 STRIPES = 64  # threads share a lock when their ids hash alike: rare, and it only makes one wait
 

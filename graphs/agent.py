@@ -11,8 +11,9 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from config.settings import Settings, get_settings
@@ -20,6 +21,8 @@ from graphs.checkpoint import open_checkpointer
 from graphs.context import KeelContext, build_context
 from graphs.graph import build_graph
 from graphs.result import TurnResult, unanswered_turn
+from graphs.state import InputState
+from graphs.thread import Turn
 from knowledge.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,10 @@ class Agent:
         settings = settings or get_settings()
         return cls(build_context(settings, **overrides), open_checkpointer(settings.checkpoint_path))
 
+    def close(self) -> None:
+        """Close the thread memory's database (every turn is already committed to it)."""
+        self.checkpointer.conn.close()
+
     def ask(
         self,
         question: str,
@@ -71,8 +78,8 @@ class Agent:
     ) -> Iterator[Token | TurnResult]:
         """Yield the answer's tokens as a model writes them, then the turn's :class:`TurnResult`."""
         thread_id = thread_id or f"local:{uuid.uuid4()}"
-        config = {"configurable": {"thread_id": thread_id}}
-        payload: dict[str, Any] = {"question": question}
+        config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
+        payload: InputState = {"question": question}
         if channel:
             payload["channel"] = channel
         if user:
@@ -82,9 +89,11 @@ class Agent:
             # durability="exit": the thread's memory is written once, when the turn ends, not after every
             # node (half the graph's own cost; benchmarks/overhead.py). A turn cut short by a crash leaves
             # no half-written memory; the asker is told by the restart recovery instead.
-            for mode, data in self.graph.stream(
+            events = self.graph.stream(
                 payload, config, context=self.context, stream_mode=["messages", "values"], durability="exit"
-            ):
+            )
+            # Given a list of stream modes, LangGraph yields (mode, data) pairs; its annotation cannot say so.
+            for mode, data in cast(Iterator[tuple[str, Any]], events):
                 if mode == "messages":
                     chunk, meta = data
                     if meta.get("langgraph_node") == "draft" and isinstance(chunk.content, str) and chunk.content:
@@ -105,7 +114,7 @@ class Agent:
             raise AssertionError("the graph ended without a result")  # pragma: no cover
         yield replace(result, thread_id=thread_id)
 
-    def history(self, thread_id: str) -> list[dict[str, Any]]:
+    def history(self, thread_id: str) -> list[Turn]:
         snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id}})
         return list(snapshot.values.get("history", []))
 

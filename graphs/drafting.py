@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
@@ -30,6 +30,9 @@ from graphs.prompts import (
     TONE_RULE,
 )
 from graphs.result import Citation
+
+if TYPE_CHECKING:
+    from graphs.thread import Turn
 
 # Below this judge confidence the evidence is off-topic and the model is not asked (KEEL_LLM_MIN_CONFIDENCE
 # overrides it). Between it and the judge's own threshold (graphs.evidence_model.THRESHOLD, 0.5) the
@@ -241,7 +244,7 @@ def _citation(n: int, hit: dict[str, Any]) -> Citation:
 def condense_with_model(
     model: BaseChatModel,
     question: str,
-    history: Sequence[dict[str, Any]],
+    history: Sequence[Turn],
     *,
     name: str | None = None,
     limits: CallLimits | None = None,

@@ -25,9 +25,10 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -204,12 +205,12 @@ def evaluate(
     answer: Callable[[str], TurnResult],
     progress: Callable[[int, int], None] | None = None,
     in_thread: Callable[[str, str], TurnResult] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Run ``answer`` on every question and return the metrics (see :func:`metrics`)."""
     return metrics(run_questions(questions, answer, progress, in_thread))
 
 
-def metrics(outcomes: Sequence[Outcome]) -> dict:
+def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """Decision rates, answered-with-gold, hand-over precision/recall, latency and calibration."""
     n = len(outcomes)
     decisions = [o.result.decision for o in outcomes]
@@ -251,7 +252,7 @@ def metrics(outcomes: Sequence[Outcome]) -> dict:
     }
 
 
-def calibration(outcomes: Sequence[Outcome], bins: int = CALIBRATION_BINS) -> dict:
+def calibration(outcomes: Sequence[Outcome], bins: int = CALIBRATION_BINS) -> dict[str, Any]:
     """Expected calibration error and a reliability table of decision confidence vs correctness."""
     labelled = [(o.decision_confidence, o.correct) for o in outcomes if o.correct is not None]
     table = []
@@ -269,8 +270,8 @@ def calibration(outcomes: Sequence[Outcome], bins: int = CALIBRATION_BINS) -> di
     return {"ece": round(ece, 4) if labelled else None, "reliability": table}
 
 
-def _share(flags: object) -> float | None:
-    values = list(flags)  # type: ignore[call-overload]
+def _share(flags: Iterable[object]) -> float | None:
+    values = list(flags)
     return sum(1 for v in values if v) / len(values) if values else None
 
 

@@ -168,7 +168,7 @@ def gather_candidates(
     # the document's title is its topic (a section heading is often the very question, so it is left out)
     known = _stored_vectors(read, stored or {})
     topics = [t for t in dict.fromkeys(hit.title for _, hit, *_ in pending) if t]
-    wanted = [(("title", t), t[:EMBED_CHARS]) for t in topics]
+    wanted: list[tuple[VectorKey, str]] = [(("title", t), t[:EMBED_CHARS]) for t in topics]
     wanted += [
         ((hit.chunk_id, s.position, s.text), sentence_in_context(hit.title, hit.section, s))
         for _, hit, s, *_ in pending
@@ -375,10 +375,13 @@ def _readable_sentences(hit: Hit, profile: QuestionProfile) -> list[Sentence]:
     return sorted(kept, key=lambda s: s.position)
 
 
-def _stored_vectors(hits: Sequence[Hit], stored: Mapping[str, Sequence[StoredSentence]]) -> dict[tuple, np.ndarray]:
+VectorKey = tuple[str, str] | tuple[str, int, str]  # ("title", title) or (chunk id, position, sentence)
+
+
+def _stored_vectors(hits: Sequence[Hit], stored: Mapping[str, Sequence[StoredSentence]]) -> dict[VectorKey, np.ndarray]:
     """Stored vectors keyed as the judge asks for them: a sentence by chunk, position and text (a
     chunk stored by an older sentence splitter simply misses), a title by its text."""
-    known: dict[tuple, np.ndarray] = {}
+    known: dict[VectorKey, np.ndarray] = {}
     for hit in hits:
         for item in stored.get(hit.chunk_id, ()):
             if item.position == TITLE_POSITION:

@@ -19,7 +19,7 @@ from graphs.routing import route_after_draft, route_after_input, route_after_jud
 from graphs.state import InputState, State
 
 
-def build_graph() -> StateGraph:
+def build_graph() -> StateGraph[State, KeelContext, InputState, State]:
     builder = StateGraph(State, context_schema=KeelContext, input_schema=InputState)
     builder.add_node("begin", nodes.begin)
     builder.add_node("check_input", nodes.check_input)

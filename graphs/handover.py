@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, NotRequired, Protocol, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -74,7 +75,7 @@ def close(state: HandoverState, runtime: Runtime[HandoverContext]) -> dict[str, 
     return {"status": "resolved"}
 
 
-def build_handover_graph() -> StateGraph:
+def build_handover_graph() -> StateGraph[HandoverState, HandoverContext, HandoverState, HandoverState]:
     builder = StateGraph(HandoverState, context_schema=HandoverContext)
     builder.add_node("announce", announce)
     builder.add_node("await_resolution", await_resolution)
@@ -89,13 +90,13 @@ def build_handover_graph() -> StateGraph:
 class HandoverDesk:
     """Starts, lists and resolves hand-overs; resolving twice is a no-op that returns False."""
 
-    def __init__(self, checkpointer: BaseCheckpointSaver, notifier: HandoverNotifier) -> None:
+    def __init__(self, checkpointer: BaseCheckpointSaver[Any], notifier: HandoverNotifier) -> None:
         self.graph = build_handover_graph().compile(checkpointer=checkpointer)
         self.context = HandoverContext(notifier=notifier)
         self._lock = threading.Lock()  # two replies at once must not both resume
 
     @staticmethod
-    def _config(turn_id: str) -> dict[str, Any]:
+    def _config(turn_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": f"handover:{turn_id}"}}
 
     def start(self, handover: HandoverState) -> bool:
@@ -117,7 +118,8 @@ class HandoverDesk:
 
     def get(self, turn_id: str) -> HandoverState | None:
         snapshot = self.graph.get_state(self._config(turn_id))
-        return snapshot.values or None  # type: ignore[return-value]
+        # This graph's state schema is HandoverState; LangGraph types a snapshot's values as a plain dict.
+        return cast(HandoverState, snapshot.values) or None
 
     def resume_announcement(self, turn_id: str) -> None:
         """Finish a hand-over whose announcement was cut off by a crash (re-runs ``announce``)."""

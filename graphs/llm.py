@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 
@@ -51,7 +51,7 @@ def load_chat_model(
     if provider == "openai":
         kwargs["http_client"] = _no_long_retry_waits(timeout)
     try:
-        return init_chat_model(model, model_provider=provider, **kwargs)
+        return init_chat_model(model, model_provider=provider, configurable_fields=None, **kwargs)
     except ImportError as exc:
         extra = PROVIDER_EXTRAS.get(provider, provider)
         raise ModelConfigError(f"The {provider!r} provider needs: pip install 'keel[{extra}]'") from exc
@@ -190,14 +190,16 @@ class _Replay(BaseChatModel):
     def _llm_type(self) -> str:
         return "keel-replay"
 
-    def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any):
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
         for chunk in self.chunks:
             yield ChatGenerationChunk(message=chunk)
 
     def _generate(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
     ) -> ChatResult:
-        reply = AIMessageChunk(content="")
+        reply: BaseMessageChunk = AIMessageChunk(content="")
         for generation in self._stream(messages):
             reply = reply + generation.message
         return ChatResult(generations=[ChatGeneration(message=reply)])

@@ -256,36 +256,54 @@ class ChannelSettings(_Strict):
 
     @field_validator("tone")
     @classmethod
-    def _tone(cls, value: str | None) -> str | None:
-        # The tone goes into the model's instructions: a few plain words, never a paragraph of prompt.
-        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z ,'-]{0,39}", value.strip()):
-            raise ValueError("use a few plain words (letters, spaces, commas; at most 40 characters), e.g. 'friendly'")
-        return None if value is None else value.strip()
+    def _tone(cls, value: str) -> str:
+        return _plain_tone(value)
 
     @field_validator("experts", "backup_experts")
     @classmethod
     def _slack_ids(cls, ids: list[str]) -> list[str]:
-        for value in ids:
-            if not re.fullmatch(r"[USW][A-Z0-9]{2,}", value):
-                raise ValueError(f"{value!r} is not a Slack user id (U...) or user-group id (S...)")
-        return ids
+        return _slack_user_ids(ids)
 
 
-class ChannelOverride(ChannelSettings):
-    """A ``[channels.<id>]`` table: channel settings plus partial guard tables merged over ``[guards]``."""
+class ChannelOverride(_Strict):
+    """A ``[channels.<id>]`` table: the channel settings it sets (``None``: from ``[defaults]``) plus partial
+    guard tables merged over ``[guards]``. Its own model, not a subclass of :class:`ChannelSettings`: every
+    field here may be unset, which a subclass could not say of a field typed ``bool`` or ``list``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    auto_answer: bool | None = None  # type: ignore[assignment]
-    experts: list[str] | None = None  # type: ignore[assignment]
-    backup_experts: list[str] | None = None  # type: ignore[assignment]
-    tone: str | None = None  # type: ignore[assignment]
-    reserved_topics: list[str] | None = None  # type: ignore[assignment]
+    collections: list[str] | None = None
+    auto_answer: bool | None = None
+    experts: list[str] | None = None
+    backup_experts: list[str] | None = None
+    tone: str | None = None
+    reserved_topics: list[str] | None = None
+    escalation_channel: str | None = None
+    banned_topics: list[str] | None = None
+    allowed_link_domains: list[str] | None = None
     guards: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("tone")
+    @classmethod
+    def _tone(cls, value: str | None) -> str | None:
+        return None if value is None else _plain_tone(value)
 
     @field_validator("experts", "backup_experts")
     @classmethod
-    def _slack_ids(cls, ids: list[str] | None) -> list[str] | None:  # type: ignore[override]
-        return None if ids is None else ChannelSettings._slack_ids(ids)
+    def _slack_ids(cls, ids: list[str] | None) -> list[str] | None:
+        return None if ids is None else _slack_user_ids(ids)
+
+
+def _plain_tone(value: str) -> str:
+    # The tone goes into the model's instructions: a few plain words, never a paragraph of prompt.
+    if not re.fullmatch(r"[A-Za-z][A-Za-z ,'-]{0,39}", value.strip()):
+        raise ValueError("use a few plain words (letters, spaces, commas; at most 40 characters), e.g. 'friendly'")
+    return value.strip()
+
+
+def _slack_user_ids(ids: list[str]) -> list[str]:
+    for value in ids:
+        if not re.fullmatch(r"[USW][A-Z0-9]{2,}", value):
+            raise ValueError(f"{value!r} is not a Slack user id (U...) or user-group id (S...)")
+    return ids
 
 
 class HandoverPolicy(_Strict):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Decision = Literal["answered", "handed_over", "refused"]
 
@@ -44,9 +44,9 @@ class TurnResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     question: str = ""  # the question as stored (after redaction)
     standalone_question: str = ""  # the reading the judge kept: as asked, or read with the thread
-    searched: list[dict] = field(default_factory=list)  # each search of the turn: query, weight, why
+    searched: list[dict[str, Any]] = field(default_factory=list)  # each search of the turn: query, weight, why
     verdicts: list[GuardVerdict] = field(default_factory=list)
-    retrieved: list[dict] = field(default_factory=list)  # chunk_id, source, score, rank, cited
+    retrieved: list[dict[str, Any]] = field(default_factory=list)  # chunk_id, source, score, rank, cited
     fallback: bool = False  # True when an LLM failed and the extractive answer stands in
     thread_id: str = ""
     draft: str = ""  # a hand-over's unverified draft answer, if one was written (shown to the experts only)

@@ -18,7 +18,7 @@ from langgraph.types import Overwrite
 
 from graphs.evidence import Evidence, Judgement
 from graphs.result import Citation, GuardVerdict, TurnResult
-from graphs.thread import Query
+from graphs.thread import Query, Turn
 from knowledge.types import Hit
 
 
@@ -26,17 +26,6 @@ class InputState(TypedDict):
     question: str
     channel: NotRequired[str]  # Slack channel id, for per-channel policy
     user: NotRequired[str]
-
-
-class Turn(TypedDict):
-    """One remembered turn of a thread. A TypedDict (not a dataclass) so that threads written by every
-    earlier version load as they are."""
-
-    question: str  # as asked (after redaction)
-    standalone: str
-    answer: str
-    decision: str
-    sources: NotRequired[list[str]]  # chunk ids the answer cited (older checkpoints lack it)
 
 
 @dataclass(frozen=True)

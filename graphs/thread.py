@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from graphs.question import QUESTION_WORDS
 from graphs.words import QUESTION_STOPWORDS as STOPWORDS
@@ -147,7 +147,18 @@ def without_preface(question: str) -> str:
     return question[match.end() :]
 
 
-def last_sources(history: Sequence[dict[str, Any]]) -> list[str]:
+class Turn(TypedDict):
+    """One remembered turn of a thread. A TypedDict (not a dataclass) so that threads written by every
+    earlier version load as they are."""
+
+    question: str  # as asked (after redaction)
+    standalone: str
+    answer: str
+    decision: str
+    sources: NotRequired[list[str]]  # chunk ids the answer cited (older checkpoints lack it)
+
+
+def last_sources(history: Sequence[Turn]) -> list[str]:
     """The chunks Keel's last answer in the thread cited (none if it did not answer)."""
     if not history:
         return []

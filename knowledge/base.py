@@ -143,7 +143,7 @@ class KnowledgeBase:
         return self.store.count() == 0
 
     def _ingester(self) -> Ingester:
-        from knowledge.ingest import Ingester
+        from knowledge.ingest import Ingester, IngestLimits
 
         return Ingester(
             self.store,
@@ -151,4 +151,5 @@ class KnowledgeBase:
             flagger=self._flagger,
             flagged_handling=self._flagged_handling,
             sentences=self.sentences,
+            limits=IngestLimits.from_settings(self.settings),
         )

@@ -19,8 +19,8 @@ from itertools import zip_longest
 
 import docx
 import pypdf
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import PreformattedString
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString, PreformattedString
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf.errors import DependencyError

@@ -17,9 +17,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from tokenizers import Encoding
 
 MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
@@ -80,7 +84,13 @@ def _verified_model_path() -> Path:
     return path
 
 
-def _session(path: str, threads: int | None):
+class OnnxSession(Protocol):
+    """What Keel calls of an ``onnxruntime.InferenceSession`` (onnxruntime ships no types)."""
+
+    def run(self, output_names: list[str], input_feed: dict[str, np.ndarray]) -> list[np.ndarray]: ...
+
+
+def _session(path: str, threads: int | None) -> OnnxSession:
     _telemetry_off()
     import onnxruntime as ort
 
@@ -89,7 +99,8 @@ def _session(path: str, threads: int | None):
     if threads:
         options.intra_op_num_threads = threads
     options.log_severity_level = 3
-    return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+    session: OnnxSession = ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+    return session
 
 
 class OnnxMiniLM:
@@ -107,8 +118,10 @@ class OnnxMiniLM:
 
         path = str(_verified_model_path())
         # Two sessions on the same file: queries (a few short texts) run fastest and most steadily on one
-        # thread, especially on a busy machine; ingestion batches use every core.
-        self._session = _session(path, threads)
+        # thread, especially on a busy machine; ingestion batches use every core. The batch session is made
+        # on the first batch (0.2 s): a process that only answers questions never needs it.
+        self._path, self._threads = path, threads
+        self._batch_session: OnnxSession | None = None
         self._query_session = _session(path, 1)
         tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -149,17 +162,23 @@ class OnnxMiniLM:
                 span_vectors[i] = _span_vectors(hidden[row], encodings[row].offsets, spans[i])
         return out, span_vectors
 
-    def _forward(self, texts: list[str]) -> tuple[np.ndarray, list]:
+    def _forward(self, texts: list[str]) -> tuple[np.ndarray, list[Encoding]]:
         with self._lock:  # the tokenizer's padding state is shared
             encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         types = np.zeros_like(ids)
-        session = self._query_session if len(texts) <= QUERY_BATCH else self._session
+        session = self._query_session if len(texts) <= QUERY_BATCH else self._batch()
         (hidden,) = session.run(
             ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         )
         return hidden, encodings
+
+    def _batch(self) -> OnnxSession:
+        with self._lock:
+            if self._batch_session is None:
+                self._batch_session = _session(self._path, self._threads)
+            return self._batch_session
 
     def forget_recent(self) -> None:
         """Drop the cache of recent queries (benchmarks that ask the same questions again)."""
@@ -205,14 +224,15 @@ def _span_vectors(hidden: np.ndarray, offsets: Sequence[Span], spans: Sequence[S
 class LangChainEmbedder:
     """Any LangChain ``Embeddings`` (e.g. OpenAI) behind Keel's embedder interface."""
 
-    def __init__(self, model_id: str, embeddings: object, dimension: int | None = None) -> None:
+    def __init__(self, model_id: str, embeddings: Embeddings, dimension: int | None = None) -> None:
         self.model_id = model_id
         self._embeddings = embeddings
         self.dimension = dimension or len(self.embed(["dimension probe"])[0])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = np.asarray(self._embeddings.embed_documents(list(texts)), dtype=np.float32)  # type: ignore[attr-defined]
-        return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        vectors = np.asarray(self._embeddings.embed_documents(list(texts)), dtype=np.float32)
+        unit: np.ndarray = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return unit
 
 
 def embedder_model_id(spec: str) -> str:
@@ -239,7 +259,7 @@ def make_embedder(
     except ImportError as exc:
         raise ValueError("KEEL_EMBEDDINGS=openai:... needs the extra: pip install 'keel[openai]'") from exc
     # check_embedding_ctx_length=False: otherwise tiktoken downloads its vocabulary on first use.
-    kwargs: dict[str, object] = {"model": model, "check_embedding_ctx_length": False}
+    kwargs: dict[str, Any] = {"model": model, "check_embedding_ctx_length": False}
     if api_key:
         kwargs["api_key"] = api_key
     if base_url:

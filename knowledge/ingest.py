@@ -19,6 +19,7 @@ from typing import Literal
 
 import httpx
 
+from config.settings import Settings
 from knowledge.chunking import chunk_document
 from knowledge.embed import Embedder
 from knowledge.loaders import Convert, LoadError, OverLimit, convert_in_process, discover, load
@@ -90,7 +91,7 @@ class Ingester:
         sentences: SentenceIndex | None = None,
         limits: IngestLimits | None = None,
     ) -> None:
-        self.limits = limits or IngestLimits.from_settings()
+        self.limits = limits or IngestLimits.from_settings(Settings())
         self.store = store
         self.embedder = embedder
         self.sentences = sentences
@@ -304,10 +305,7 @@ class IngestLimits:
     budget: Budget | None = None
 
     @classmethod
-    def from_settings(cls) -> IngestLimits:
-        from config.settings import get_settings
-
-        settings = get_settings()
+    def from_settings(cls, settings: Settings) -> IngestLimits:
         budget = Budget(
             timeout_s=settings.convert_timeout,
             max_memory_mb=settings.convert_max_memory_mb,

@@ -21,8 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import Stemmer
@@ -67,7 +66,7 @@ def saved_stamp(folder: Path) -> tuple[int, ...] | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def _bm25s() -> ModuleType:
+def _bm25s() -> Any:  # bm25s ships no types: the module is Any to the type checker
     """bm25s, imported when an index is first built or loaded (not by commands that search nothing)."""
     import bm25s
 
@@ -132,7 +131,8 @@ class KeywordIndex:
         known = [i for i in (query_ids[0] if query_ids else []) if i in vocabulary and i != empty]
         if not known:
             return np.zeros(len(self.ids), dtype=np.float32)
-        return self._retriever.get_scores(known, weight_mask=self._mask(collections))
+        scores: np.ndarray = self._retriever.get_scores(known, weight_mask=self._mask(collections))
+        return scores
 
     def chunks_with(self, text: str) -> list[np.ndarray] | None:
         """For each indexed word of ``text`` (stopwords dropped, stemmed as the index stems), the

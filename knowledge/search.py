@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from knowledge.embed import Embedder
 from knowledge.keyword import KeywordIndex, keyword_text, saved_stamp
@@ -271,7 +272,16 @@ def _convex_scores(
     return scores
 
 
-def _hit(chunk_id: str, text: str, meta: dict, **scores: float | int) -> Hit:
+def _hit(
+    chunk_id: str,
+    text: str,
+    meta: dict[str, Any],
+    *,
+    score: float,
+    dense_score: float = 0.0,
+    dense_rank: int = 0,
+    bm25_rank: int = 0,
+) -> Hit:
     return Hit(
         chunk_id=chunk_id,
         text=text,
@@ -280,7 +290,10 @@ def _hit(chunk_id: str, text: str, meta: dict, **scores: float | int) -> Hit:
         section=str(meta.get("section", "")),
         collection=str(meta.get("collection", "")),
         flags=str(meta.get("flags", "")),
-        **scores,  # type: ignore[arg-type]
+        score=score,
+        dense_score=dense_score,
+        dense_rank=dense_rank,
+        bm25_rank=bm25_rank,
     )
 
 

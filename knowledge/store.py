@@ -24,12 +24,12 @@ import httpx
 import numpy as np
 
 from config.settings import Settings
-from knowledge import iri_grammar
+from knowledge import iri_grammar, override_checks
 from knowledge.memory import overwrite_freed_memory
 from knowledge.types import HELD, Chunk, flag_set
 
 if TYPE_CHECKING:
-    import chromadb
+    from chromadb.api import ClientAPI
     from chromadb.config import Settings as ChromaSettings
 
 ADD_BATCH = 1000
@@ -57,7 +57,7 @@ class DenseMatch:
     chunk_id: str
     similarity: float  # cosine similarity in [-1, 1]
     text: str
-    metadata: dict
+    metadata: dict[str, Any]
 
 
 def _chromadb() -> ModuleType:
@@ -65,6 +65,7 @@ def _chromadb() -> ModuleType:
     do not wait for it). Telemetry is off before chromadb first reads its settings."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     iri_grammar.defer()  # jsonschema, imported by chromadb, would compile a grammar Keel never uses
+    override_checks.skip()  # chromadb's import-time signature checks (see override_checks.py)
     import chromadb
 
     return chromadb
@@ -80,13 +81,13 @@ def _collection_name(model_id: str) -> str:
     return "keel-" + re.sub(r"[^a-zA-Z0-9._-]", "-", model_id).strip("-._")[:60]
 
 
-def open_client(settings: Settings) -> chromadb.ClientAPI:
+def open_client(settings: Settings) -> ClientAPI:
     """A Chroma client: server mode if ``chroma_url`` is set, else embedded under the data directory."""
     chromadb = _chromadb()
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         try:
-            client = chromadb.HttpClient(
+            client: ClientAPI = chromadb.HttpClient(
                 host=url.hostname or "localhost",
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
@@ -98,10 +99,11 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         return client
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     overwrite_freed_memory()  # the embedded index files would otherwise keep stale heap bytes (see memory.py)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
+    embedded: ClientAPI = chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
+    return embedded
 
 
-def _set_timeout(client: chromadb.ClientAPI, seconds: float) -> None:
+def _set_timeout(client: ClientAPI, seconds: float) -> None:
     """chromadb's HTTP client waits forever (``httpx.Client(timeout=None)``) and offers no setting, so a
     stalled server would hang a question; its session is given Keel's timeout instead."""
     session = getattr(getattr(client, "_server", None), "_session", None)
@@ -133,7 +135,7 @@ class _Guarded:
 class ChunkStore:
     """Chunks and their vectors in Chroma."""
 
-    def __init__(self, settings: Settings, model_id: str, client: chromadb.ClientAPI | None = None) -> None:
+    def __init__(self, settings: Settings, model_id: str, client: ClientAPI | None = None) -> None:
         self._settings, self._model_id = settings, model_id
         self.client = client or open_client(settings)
         self._open()
@@ -155,7 +157,7 @@ class ChunkStore:
         server (``chroma_url``) holds one index for everyone and needs nothing."""
         if self._settings.chroma_url:
             return
-        from chromadb.api.client import SharedSystemClient
+        from chromadb.api.shared_system_client import SharedSystemClient
 
         identifier = getattr(self.client, "_identifier", None)
         systems = getattr(SharedSystemClient, "_identifier_to_system", None)
@@ -169,7 +171,8 @@ class ChunkStore:
         self._open()
 
     def count(self) -> int:
-        return self._collection.count()
+        n: int = self._collection.count()  # _Guarded passes Chroma's calls through untyped
+        return n
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for start in range(0, len(chunks), ADD_BATCH):
@@ -193,7 +196,8 @@ class ChunkStore:
             self._collection.update(ids=part, metadatas=[{"flags": flags[i]} for i in part])
 
     def ids_for_source(self, source: str) -> list[str]:
-        return self._collection.get(where={"source": source}, include=[])["ids"]
+        ids: list[str] = self._collection.get(where={"source": source}, include=[])["ids"]
+        return ids
 
     def sources(self) -> dict[str, StoredSource]:
         """Every stored source with its hash, collection and chunk count (a source holding chunks of
@@ -220,7 +224,7 @@ class ChunkStore:
                 )
         return {s: replace(v, chunks=counts[s], held=s in held) for s, v in found.items()}
 
-    def iter_chunks(self, include_text: bool = True, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
+    def iter_chunks(self, include_text: bool = True, page: int = 5000) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every stored chunk as (id, text, metadata), in pages."""
         include = ["metadatas", "documents"] if include_text else ["metadatas"]
         offset = 0
@@ -256,7 +260,7 @@ class ChunkStore:
             )
         ]
 
-    def get(self, ids: Sequence[str]) -> dict[str, tuple[str, dict]]:
+    def get(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         if not ids:
             return {}
         got = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
@@ -285,7 +289,7 @@ class SentenceStore:
     is the chunk's vector, which Chroma requires.
     """
 
-    def __init__(self, settings: Settings, model_id: str, client: chromadb.ClientAPI | None = None) -> None:
+    def __init__(self, settings: Settings, model_id: str, client: ClientAPI | None = None) -> None:
         collection = _Guarded(client or open_client(settings)).get_or_create_collection(
             _collection_name(f"sentences-{model_id}"),
             embedding_function=None,
@@ -321,7 +325,8 @@ class SentenceStore:
             self._collection.delete(ids=list(chunk_ids[start : start + ADD_BATCH]))
 
     def count(self) -> int:
-        return self._collection.count()
+        n: int = self._collection.count()  # _Guarded passes Chroma's calls through untyped
+        return n
 
 
 def _pack(sentences: Sequence[StoredSentence]) -> str:

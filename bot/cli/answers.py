@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+from bot.cli.one_shot import without_garbage_collection
 from bot.cli.output import console, fail, print_json
 from graphs.result import TurnResult
 
@@ -49,12 +50,16 @@ def ask(
     """Answer one question from the knowledge base, with sources, or say why not."""
     from bot.cli.render import turn_panel  # rich's Markdown: only when a turn is shown
 
-    agent = _agent(collection)
-    result = agent.ask(question, thread_id=thread)
-    if as_json:
-        print_json(result.to_json())
-    else:
-        console.print(turn_panel(result))
+    with without_garbage_collection():
+        agent = _agent(collection)
+        try:
+            result = agent.ask(question, thread_id=thread)
+        finally:
+            agent.close()
+        if as_json:
+            print_json(result.to_json())
+        else:
+            console.print(turn_panel(result))
 
 
 def chat(collection: CollectionOption = None) -> None:
@@ -114,7 +119,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def eval_table(report: dict, name: str = "") -> Table:
+def eval_table(report: dict[str, Any], name: str = "") -> Table:
     title = f"{name}: {report['questions']} questions" if name else f"{report['questions']} questions"
     table = Table("measure", "value", title=title, title_justify="left")
     rows = [
@@ -135,7 +140,7 @@ def eval_table(report: dict, name: str = "") -> Table:
     return table
 
 
-def reliability_table(report: dict) -> Table:
+def reliability_table(report: dict[str, Any]) -> Table:
     table = Table("confidence", "count", "mean confidence", "accuracy", title="Reliability", title_justify="left")
     for row in report.get("reliability", []):
         if row["count"]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.output import console, fail, print_json
+
+if TYPE_CHECKING:  # the guards load when the command runs, not for --help
+    from graphs.guards import SourceText
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +40,7 @@ def guard(
 ) -> None:
     """Run Keel's guard checks on TEXT and show every verdict, the overall action and the redacted text."""
     from config.settings import get_settings
-    from graphs.guards import PolicyError, SourceText, check_input, check_output, load_policy
+    from graphs.guards import PolicyError, check_input, check_output, load_policy
 
     if (text is None) == (file is None):
         fail("Give either TEXT or --file FILE.", code=2)
@@ -82,7 +85,7 @@ def _open_lines(path: Path) -> list[str]:
         return []
 
 
-def _read_sources(path: Path) -> list:  # list[SourceText]
+def _read_sources(path: Path) -> list[SourceText]:
     from graphs.guards import SourceText
 
     try:
@@ -90,7 +93,7 @@ def _read_sources(path: Path) -> list:  # list[SourceText]
     except OSError as exc:
         fail(f"Cannot read sources {path}: {exc.strerror or exc}.", code=2)
     stripped = raw.strip()
-    items: list[dict] | None = None
+    items: list[dict[str, Any]] | None = None
     if stripped.startswith("["):
         items = json.loads(stripped)
     elif stripped.startswith("{"):
@@ -114,7 +117,7 @@ ACTION_STYLE = {
 }
 
 
-def _show(result: dict) -> None:
+def _show(result: dict[str, Any]) -> None:
     table = Table(show_edge=False, pad_edge=False)
     for column in ("check", "result", "action", "reason", "ms"):
         table.add_column(column, justify="right" if column == "ms" else "left")

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 import knowledge
+from bot.cli.one_shot import without_garbage_collection
 from bot.cli.output import console, errors, fail, print_json
 
 if TYPE_CHECKING:  # the knowledge base (Chroma, the embedder) loads when a command runs, not for --help
@@ -141,7 +142,8 @@ def sources(as_json: JsonOption = False) -> None:
     from knowledge.store import StoreUnavailable
 
     try:
-        stored = _knowledge_base().sources()
+        with without_garbage_collection():  # read only: nothing to close first
+            stored = _knowledge_base().sources()
     except StoreUnavailable as exc:
         fail(str(exc))
     if as_json:

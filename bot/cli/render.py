@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
@@ -23,7 +23,7 @@ def short_source(source: str) -> str:
 
 def turn_panel(result: TurnResult) -> Panel:
     style = DECISION_STYLE.get(result.decision, "white")
-    parts: list[object] = [Markdown(result.answer)]
+    parts: list[RenderableType] = [Markdown(result.answer)]
     if result.citations:
         sources = Table.grid(padding=(0, 1))
         for c in result.citations:

@@ -46,7 +46,10 @@ def serve(
     settings = get_settings()
     workers = workers or min(4, os.cpu_count() or 1)
     # HTTP mode listens at once: /healthz says "warming up" (503) and Slack's requests wait for the app.
-    server = HttpServer(None, host=host, port=port).start() if http else None
+    try:
+        server = HttpServer(None, host=host, port=port, max_body=settings.http_max_body).start() if http else None
+    except (ValueError, OSError) as exc:  # several addresses for the host; the port is taken
+        fail(f"Keel cannot listen on {host}:{port}: {exc}")
     try:
         app = _create_app(settings, http=http, workers=workers, threads=threads)
     except BaseException:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.learned_scope import LEARNED, channel_part, learned_collection
-from config.settings import keel_home
 from knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -28,17 +27,15 @@ class LearningError(RuntimeError):
     """The answer could not be saved or removed; the message is safe to show."""
 
 
-def learned_dir() -> Path:
-    return keel_home() / LEARNED
+def learned_dir(home: Path) -> Path:
+    """Where learned answers are written under the data directory ``home``."""
+    return home / LEARNED
 
 
 def is_widened(source: str) -> bool:
-    """Whether a learned answer is searched by every channel (it sits directly in the learned folder)."""
-    return Path(source).resolve().parent == learned_dir().resolve()
-
-
-def _is_learned_file(path: Path) -> bool:
-    return learned_dir().resolve() in path.resolve().parents
+    """Whether a learned answer is searched by every channel: it sits directly in the learned folder, not in
+    a channel's folder below it."""
+    return Path(source).parent.name == LEARNED
 
 
 def learned_document(
@@ -61,13 +58,17 @@ class Learning:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self.folder = learned_dir(kb.settings.home)
+
+    def _is_learned_file(self, path: Path) -> bool:
+        return self.folder.resolve() in path.resolve().parents
 
     def add(self, handover: dict[str, Any], *, expert_name: str, permalink: str | None, approved_by: str = "") -> str:
         """Write and ingest the document for the hand-over's channel only; returns its source id."""
         if not (handover.get("answer") or "").strip():
             raise LearningError("There is no written answer in this hand-over to save.")
         channel = channel_part(handover.get("channel"))
-        folder = learned_dir() / channel if channel else learned_dir()
+        folder = self.folder / channel if channel else self.folder
         text = learned_document(handover, expert_name=expert_name, permalink=permalink, approved_by=approved_by)
         return self._write(folder / f"{handover['turn_id']}.md", text, learned_collection(channel))
 
@@ -76,16 +77,16 @@ class Learning:
         path = Path(source)
         if is_widened(source):
             return source
-        if not path.is_file() or not _is_learned_file(path):
+        if not path.is_file() or not self._is_learned_file(path):
             raise LearningError("This learned answer is no longer stored, so it cannot be shared.")
-        widened = self._write(learned_dir() / path.name, path.read_text(encoding="utf-8"), LEARNED)
+        widened = self._write(self.folder / path.name, path.read_text(encoding="utf-8"), LEARNED)
         self.remove(source)  # only once the widened copy is stored: nothing is lost if that failed
         return widened
 
     def remove(self, source: str) -> int:
         removed = self.kb.remove(source)
         path = Path(source)
-        if path.is_file() and _is_learned_file(path):
+        if path.is_file() and self._is_learned_file(path):
             path.unlink()
         return removed
 

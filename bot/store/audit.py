@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.store.db import iso, write_transaction
+from bot.store.db import insert_row, iso, write_transaction
 from bot.store.scrub import scrub
 
 
@@ -31,7 +31,7 @@ def audit(
         "created_at": iso(created_at),
     }
     with write_transaction(db):
-        return int(db["audit"].insert(row).last_pk)
+        return insert_row(db, "audit", row)
 
 
 def recent_audit(
@@ -45,5 +45,5 @@ def recent_audit(
     if actor:
         where.append("actor = ?")
         args.append(actor)
-    rows = db["audit"].rows_where(" AND ".join(where) or None, args, order_by="id DESC", limit=limit)
+    rows = db.table("audit").rows_where(" AND ".join(where) or None, args, order_by="id DESC", limit=limit)
     return [{**r, "allowed": bool(r["allowed"])} for r in rows]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -39,6 +40,14 @@ def open_db(path: Path | str | None = None, *, busy_timeout_ms: int = DEFAULT_BU
     db.execute("PRAGMA synchronous = FULL")
     migrate(db)
     return db
+
+
+def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
+    """Insert ``row`` into ``table`` (whose key is an integer rowid) and return that id."""
+    inserted = db.table(table).insert(row)
+    if inserted.last_pk is None:  # sqlite-utils sets it on every insert; None would mean nothing was written
+        raise sqlite3.DatabaseError(f"inserting into {table} returned no row id")
+    return int(inserted.last_pk)
 
 
 def migrate(db: Database) -> None:

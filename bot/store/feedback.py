@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from bot.store.db import iso, write_transaction
+from bot.store.db import insert_row, iso, write_transaction
 from bot.store.scrub import scrub
 
 UP, DOWN, WITHDRAWN = 1, -1, 0
@@ -48,7 +48,7 @@ def record_feedback(
         "created_at": iso(created_at),
     }
     with write_transaction(db):
-        return int(db["feedback"].insert(row).last_pk)
+        return insert_row(db, "feedback", row)
 
 
 def current_vote(db: Database, turn_id: str, user: str) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.store.db import iso, utc_now, write_transaction
+from bot.store.db import insert_row, iso, utc_now, write_transaction
 from bot.store.scrub import scrub, scrub_row
 
 PENDING, RESOLVED = "pending", "resolved"
@@ -55,7 +55,7 @@ def open_handover(
         "question_ts": question_ts,
     }
     with write_transaction(db):
-        return int(db["handovers"].insert(scrub_row(row, _KEEP)).last_pk)
+        return insert_row(db, "handovers", scrub_row(row, _KEEP))
 
 
 def get_handover(db: Database, handover_id: int) -> dict[str, Any] | None:
@@ -73,14 +73,14 @@ def pending_handover_for_thread(db: Database, thread_id: str) -> dict[str, Any] 
 
 def pending_handovers(db: Database, limit: int | None = None) -> list[dict[str, Any]]:
     """Hand-overs waiting for a person, oldest first (for the App Home and ``keel handovers``)."""
-    rows = db["handovers"].rows_where("status = ?", [PENDING], order_by="created_at, id", limit=limit)
+    rows = db.table("handovers").rows_where("status = ?", [PENDING], order_by="created_at, id", limit=limit)
     return [_decoded(r) for r in rows]
 
 
 def due_for_reminder(db: Database, after: timedelta, now: datetime | None = None) -> list[dict[str, Any]]:
     """Pending hand-overs older than ``after`` whose experts have not been reminded yet."""
     cutoff = iso((now or utc_now()) - after)
-    rows = db["handovers"].rows_where(
+    rows = db.table("handovers").rows_where(
         "status = ? AND reminded_at IS NULL AND created_at <= ?", [PENDING, cutoff], order_by="created_at"
     )
     return [_decoded(r) for r in rows]
@@ -89,7 +89,7 @@ def due_for_reminder(db: Database, after: timedelta, now: datetime | None = None
 def due_for_backup(db: Database, after: timedelta, now: datetime | None = None) -> list[dict[str, Any]]:
     """Pending hand-overs older than ``after`` whose backup group has not been notified yet."""
     cutoff = iso((now or utc_now()) - after)
-    rows = db["handovers"].rows_where(
+    rows = db.table("handovers").rows_where(
         "status = ? AND backup_notified_at IS NULL AND created_at <= ?",
         [PENDING, cutoff],
         order_by="created_at",
@@ -99,7 +99,7 @@ def due_for_backup(db: Database, after: timedelta, now: datetime | None = None) 
 
 def handover_askers_in_thread(db: Database, thread_id: str) -> list[str]:
     """Who asked the thread's hand-overs, pending or resolved (none: people were never brought in)."""
-    return [r["asker"] for r in db["handovers"].rows_where("thread_id = ?", [thread_id], select="asker")]
+    return [r["asker"] for r in db.table("handovers").rows_where("thread_id = ?", [thread_id], select="asker")]
 
 
 def mark_reminded(db: Database, handover_id: int, at: datetime | None = None) -> bool:
@@ -162,11 +162,11 @@ def set_learned_source(db: Database, handover_id: int, source: str | None) -> No
 
 def _set(db: Database, handover_id: int, values: dict[str, Any]) -> None:
     with write_transaction(db):
-        db["handovers"].update(handover_id, values)
+        db.table("handovers").update(handover_id, values)
 
 
 def _one(db: Database, where: str, args: list[Any], order_by: str | None = None) -> dict[str, Any] | None:
-    rows = list(db["handovers"].rows_where(where, args, order_by=order_by, limit=1))
+    rows = list(db.table("handovers").rows_where(where, args, order_by=order_by, limit=1))
     return _decoded(rows[0]) if rows else None
 
 

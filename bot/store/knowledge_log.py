@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from bot.store.db import iso, write_transaction
+from bot.store.db import insert_row, iso, write_transaction
 from bot.store.scrub import scrub
 
 if TYPE_CHECKING:  # knowledge.ingest pulls in chromadb: seconds of import time the log does not need
@@ -37,13 +37,14 @@ def record_ingest_run(
     """Store an ingest run (``trigger``: cli, slack_file, slack_url, slack_remove, ...) and update the
     sources it touched; returns the run id."""
     summary = report.summary()
+    finished = iso(finished_at)
     run = {
         "actor": actor,
         "trigger": trigger,
         "collection": collection,
         "inputs": json.dumps([scrub(str(i)) for i in inputs], ensure_ascii=False),
         "started_at": iso(started_at),
-        "finished_at": iso(finished_at),
+        "finished_at": finished,
         **{
             k: summary.get(k, 0)
             for k in ("added", "updated", "held", "unchanged", "removed", "failed", "skipped", "chunks")
@@ -51,8 +52,8 @@ def record_ingest_run(
         "ok": int(report.ok),
     }
     with write_transaction(db):
-        run_id = int(db["ingest_runs"].insert(run).last_pk)
-        db["ingest_run_sources"].insert_all(
+        run_id = insert_row(db, "ingest_runs", run)
+        db.table("ingest_run_sources").insert_all(
             (
                 {
                     "run_id": run_id,
@@ -66,7 +67,7 @@ def record_ingest_run(
             replace=True,  # a source named twice in one run keeps its last outcome
         )
         for outcome in report.outcomes:
-            _update_source(db, outcome, collection=collection, actor=actor, run_id=run_id, when=run["finished_at"])
+            _update_source(db, outcome, collection=collection, actor=actor, run_id=run_id, when=finished)
     return run_id
 
 
@@ -77,7 +78,7 @@ def _update_source(
         return
     source = scrub(outcome.source)
     key = (collection, source)
-    known = db["knowledge_sources"].count_where("collection = ? AND source = ?", key) > 0
+    known = db.table("knowledge_sources").count_where("collection = ? AND source = ?", key) > 0
     if outcome.wrote:
         status = HELD if outcome.status == "held" else ACTIVE
         values = {"status": status, "chunks": outcome.chunks, "updated_at": when, "removed_at": None}
@@ -103,9 +104,9 @@ def _update_source(
                 "added_by": actor,
             }
     if known:
-        db["knowledge_sources"].update(key, values)
+        db.table("knowledge_sources").update(key, values)
     else:
-        db["knowledge_sources"].insert({"collection": collection, "source": source, **values})
+        db.table("knowledge_sources").insert({"collection": collection, "source": source, **values})
 
 
 def list_sources(db: Database, collection: str | None = None, *, include_removed: bool = False) -> list[dict[str, Any]]:
@@ -117,14 +118,16 @@ def list_sources(db: Database, collection: str | None = None, *, include_removed
     if not include_removed:
         where.append("status != ?")
         args.append(REMOVED)
-    return list(db["knowledge_sources"].rows_where(" AND ".join(where) or None, args, order_by="collection, source"))
+    return list(
+        db.table("knowledge_sources").rows_where(" AND ".join(where) or None, args, order_by="collection, source")
+    )
 
 
 def recent_ingest_runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
     """The latest ingest runs, newest first, each with its per-source outcomes."""
-    runs = list(db["ingest_runs"].rows_where(order_by="id DESC", limit=limit))
+    runs = list(db.table("ingest_runs").rows_where(order_by="id DESC", limit=limit))
     for run in runs:
         run["inputs"] = json.loads(run["inputs"] or "[]")
         run["ok"] = bool(run["ok"])
-        run["sources"] = list(db["ingest_run_sources"].rows_where("run_id = ?", [run["id"]], order_by="source"))
+        run["sources"] = list(db.table("ingest_run_sources").rows_where("run_id = ?", [run["id"]], order_by="source"))
     return runs

@@ -15,7 +15,7 @@ migrations = Migrations("keel")
 @migrations()
 def m001_conversations(db: Database) -> None:
     """Threads, turns and what each turn was made of: timings, retrievals, citations, guard verdicts."""
-    db["threads"].create(
+    db.table("threads").create(
         {
             "id": str,
             "channel": str,
@@ -27,7 +27,7 @@ def m001_conversations(db: Database) -> None:
         pk="id",
         not_null={"created_at"},
     )
-    db["turns"].create(
+    db.table("turns").create(
         {
             "id": str,
             "thread_id": str,
@@ -51,22 +51,22 @@ def m001_conversations(db: Database) -> None:
         not_null={"decision", "created_at"},
         foreign_keys=[("thread_id", "threads", "id")],
     )
-    db["turns"].create_index(["created_at"])
-    db["turns"].create_index(["thread_id"])
-    db["turns"].create_index(["decision", "created_at"])
-    db["turn_timings"].create(
+    db.table("turns").create_index(["created_at"])
+    db.table("turns").create_index(["thread_id"])
+    db.table("turns").create_index(["decision", "created_at"])
+    db.table("turn_timings").create(
         {"turn_id": str, "stage": str, "ms": float},
         pk=("turn_id", "stage"),
         foreign_keys=[("turn_id", "turns", "id")],
     )
-    db["turn_timings"].create_index(["stage"])
-    db["retrievals"].create(
+    db.table("turn_timings").create_index(["stage"])
+    db.table("retrievals").create(
         {"turn_id": str, "rank": int, "chunk_id": str, "source": str, "score": float, "cited": int},
         pk=("turn_id", "rank"),
         foreign_keys=[("turn_id", "turns", "id")],
     )
-    db["retrievals"].create_index(["source"])
-    db["citations"].create(
+    db.table("retrievals").create_index(["source"])
+    db.table("citations").create(
         {
             "turn_id": str,
             "n": int,
@@ -79,8 +79,8 @@ def m001_conversations(db: Database) -> None:
         pk=("turn_id", "n"),
         foreign_keys=[("turn_id", "turns", "id")],
     )
-    db["citations"].create_index(["source"])
-    db["guard_verdicts"].create(
+    db.table("citations").create_index(["source"])
+    db.table("guard_verdicts").create(
         {
             "turn_id": str,
             "seq": int,
@@ -99,7 +99,7 @@ def m001_conversations(db: Database) -> None:
 @migrations()
 def m002_feedback(db: Database) -> None:
     """Every 👍/👎 click and reaction; the counts use each user's last vote on a turn."""
-    db["feedback"].create(
+    db.table("feedback").create(
         {
             "id": int,
             "turn_id": str,
@@ -114,8 +114,8 @@ def m002_feedback(db: Database) -> None:
         not_null={"turn_id", "user", "vote", "source", "created_at"},
         foreign_keys=[("turn_id", "turns", "id")],
     )
-    db["feedback"].create_index(["turn_id", "user", "id"])
-    db["feedback"].create_index(["created_at"])
+    db.table("feedback").create_index(["turn_id", "user", "id"])
+    db.table("feedback").create_index(["created_at"])
     # Each user's last vote on each turn: the only votes that count (a later click replaces an earlier one).
     db.create_view(
         "feedback_last_votes",
@@ -127,7 +127,7 @@ def m002_feedback(db: Database) -> None:
 @migrations()
 def m003_handovers(db: Database) -> None:
     """Questions handed over to people: who was asked, reminders, who answered and what was learned."""
-    db["handovers"].create(
+    db.table("handovers").create(
         {
             "id": int,
             "turn_id": str,
@@ -151,15 +151,15 @@ def m003_handovers(db: Database) -> None:
         defaults={"status": "pending"},
         foreign_keys=[("turn_id", "turns", "id")],
     )
-    db["handovers"].create_index(["turn_id"], unique=True)
-    db["handovers"].create_index(["status", "created_at"])
-    db["handovers"].create_index(["thread_id"])
+    db.table("handovers").create_index(["turn_id"], unique=True)
+    db.table("handovers").create_index(["status", "created_at"])
+    db.table("handovers").create_index(["thread_id"])
 
 
 @migrations()
 def m004_knowledge(db: Database) -> None:
     """Knowledge sources as Keel knows them, and every ingest run with its per-source outcome."""
-    db["ingest_runs"].create(
+    db.table("ingest_runs").create(
         {
             "id": int,
             "actor": str,
@@ -179,13 +179,13 @@ def m004_knowledge(db: Database) -> None:
         pk="id",
         not_null={"started_at"},
     )
-    db["ingest_runs"].create_index(["started_at"])
-    db["ingest_run_sources"].create(
+    db.table("ingest_runs").create_index(["started_at"])
+    db.table("ingest_run_sources").create(
         {"run_id": int, "source": str, "status": str, "chunks": int, "reason": str},
         pk=("run_id", "source"),
         foreign_keys=[("run_id", "ingest_runs", "id")],
     )
-    db["knowledge_sources"].create(
+    db.table("knowledge_sources").create(
         {
             "collection": str,
             "source": str,
@@ -201,13 +201,13 @@ def m004_knowledge(db: Database) -> None:
         pk=("collection", "source"),
         foreign_keys=[("last_run_id", "ingest_runs", "id")],
     )
-    db["knowledge_sources"].create_index(["status"])
+    db.table("knowledge_sources").create_index(["status"])
 
 
 @migrations()
 def m005_audit(db: Database) -> None:
     """Admin actions, allowed or refused, with who tried what on which target."""
-    db["audit"].create(
+    db.table("audit").create(
         {
             "id": int,
             "actor": str,
@@ -220,14 +220,14 @@ def m005_audit(db: Database) -> None:
         pk="id",
         not_null={"actor", "action", "allowed", "created_at"},
     )
-    db["audit"].create_index(["created_at"])
-    db["audit"].create_index(["actor", "created_at"])
+    db.table("audit").create_index(["created_at"])
+    db.table("audit").create_index(["actor", "created_at"])
 
 
 @migrations()
 def m006_handover_slack(db: Database) -> None:
     """Where a hand-over lives in Slack, so re-running its announcement never posts twice."""
-    handovers = db["handovers"]
+    handovers = db.table("handovers")
     for column in ("asker", "question_ts", "announcement_ts", "mirror_ts", "resolution_ts", "resolution_kind"):
         handovers.add_column(column, str)
 
@@ -237,6 +237,6 @@ def m007_ingest_held(db: Database) -> None:
     """Ingest runs count the sources held for review and the pages left out by the run's URL limit; a source
     released from review keeps who approved it and when."""
     for column in ("held", "skipped"):
-        db["ingest_runs"].add_column(column, int, not_null_default=0)
-    db["knowledge_sources"].add_column("approved_by", str)
-    db["knowledge_sources"].add_column("approved_at", str)
+        db.table("ingest_runs").add_column(column, int, not_null_default=0)
+    db.table("knowledge_sources").add_column("approved_by", str)
+    db.table("knowledge_sources").add_column("approved_at", str)

@@ -197,7 +197,7 @@ def knowledge_gaps(
     for members in groups:
         asked = [questions[i] for i in members]
         distinct = list(dict.fromkeys(q["question"] for q in reversed(asked)))  # most recent first
-        decisions = defaultdict(int)
+        decisions: defaultdict[str, int] = defaultdict(int)
         for q in asked:
             decisions[q["decision"]] += 1
         gaps.append(

@@ -321,7 +321,7 @@ def _tables(db: Database, described: dict[str, tuple[str, dict[str, str]]]) -> l
     """Each table in migration order, the bookkeeping table last: columns, types, keys and indexes."""
     parts = []
     for name in sorted(db.table_names(), key=lambda n: n.startswith("_")):
-        table = db[name]
+        table = db.table(name)
         about, notes = described[name]
         fks = {fk.column: f"{fk.other_table}.{fk.other_column}" for fk in table.foreign_keys}
         parts.append(f"\n## `{name}`\n\n{about}\n\n| column | type | key | notes |\n|---|---|---|---|")

@@ -20,26 +20,26 @@ state_migrations = Migrations("slack_state")
 def m001_slack_state(db: Database) -> None:
     """Delivery claims, the pause switch, threads and answer messages, questions in flight, opened modals
     and signatures seen."""
-    db["claims"].create({"key": str, "claimed_at": float}, pk="key", not_null={"claimed_at"}, if_not_exists=True)
-    db["switches"].create(
+    db.table("claims").create({"key": str, "claimed_at": float}, pk="key", not_null={"claimed_at"}, if_not_exists=True)
+    db.table("switches").create(
         {"name": str, "value": int, "set_by": str, "set_at": float},
         pk="name",
         not_null={"value", "set_at"},
         if_not_exists=True,
     )
-    db["threads"].create(
+    db.table("threads").create(
         {"channel": str, "thread_ts": str, "joined_at": float},
         pk=("channel", "thread_ts"),
         not_null={"channel", "thread_ts", "joined_at"},
         if_not_exists=True,
     )
-    db["answers"].create(
+    db.table("answers").create(
         {"channel": str, "ts": str, "thread_ts": str, "turn_id": str, "posted_at": float},
         pk=("channel", "ts"),
         not_null={"channel", "ts", "turn_id", "posted_at"},
         if_not_exists=True,
     )
-    db["in_flight"].create(
+    db.table("in_flight").create(
         {
             "channel": str,
             "message_ts": str,
@@ -53,13 +53,13 @@ def m001_slack_state(db: Database) -> None:
         not_null={"channel", "message_ts", "thread_ts", "user", "assistant", "owner", "started_at"},
         if_not_exists=True,
     )
-    db["opened_views"].create(
+    db.table("opened_views").create(
         {"view_id": str, "user": str, "callback_id": str, "private_metadata": str, "opened_at": float},
         pk="view_id",
         not_null={"user", "callback_id", "private_metadata", "opened_at"},
         if_not_exists=True,
     )
-    db["seen_signatures"].create(
+    db.table("seen_signatures").create(
         {"signature": str, "forget_after": float},
         pk="signature",
         not_null={"forget_after"},
@@ -70,5 +70,5 @@ def m001_slack_state(db: Database) -> None:
 @state_migrations()
 def m002_in_flight_draft(db: Database) -> None:
     """The message a question's answer is being streamed into, so a restart can replace the draft."""
-    if "draft_ts" not in db["in_flight"].columns_dict:
-        db["in_flight"].add_column("draft_ts", str)
+    if "draft_ts" not in db.table("in_flight").columns_dict:
+        db.table("in_flight").add_column("draft_ts", str)

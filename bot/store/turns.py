@@ -52,7 +52,7 @@ def record_turn(
     Writing the same ``turn_id`` again replaces the turn (so a retried write never duplicates it).
     ``prompt_version`` defaults to the current prompts when an LLM drafted the answer.
     """
-    data = result.to_json() if isinstance(result, TurnResult) else dict(result)
+    data: dict[str, Any] = result.to_json() if isinstance(result, TurnResult) else dict(result)
     turn_id = turn_id or new_turn_id()
     thread_id = data.get("thread_id") or thread_id_for(channel, thread_ts, turn_id)
     timings = {str(k): float(v) for k, v in (data.get("timings_ms") or {}).items()}
@@ -82,7 +82,7 @@ def record_turn(
         _upsert_thread(db, thread_id, channel, thread_ts, user, when)
         for table in CHILD_TABLES:
             db.execute(f"DELETE FROM {table} WHERE turn_id = ?", [turn_id])
-        db["turns"].insert(scrub_row(turn, (*ID_COLUMNS, "reasons")), replace=True)  # reasons: scrubbed above
+        db.table("turns").insert(scrub_row(turn, (*ID_COLUMNS, "reasons")), replace=True)  # reasons: scrubbed above
         _insert_children(db, turn_id, data, timings)
     return turn_id
 
@@ -99,8 +99,8 @@ def _upsert_thread(db: Database, thread_id: str, channel: str, thread_ts: str | 
 def _insert_children(db: Database, turn_id: str, data: Mapping[str, Any], timings: dict[str, float]) -> None:
     citations = list(data.get("citations") or [])
     cited_chunks = {c["chunk_id"] for c in citations}
-    db["turn_timings"].insert_all({"turn_id": turn_id, "stage": s, "ms": ms} for s, ms in timings.items())
-    db["retrievals"].insert_all(
+    db.table("turn_timings").insert_all({"turn_id": turn_id, "stage": s, "ms": ms} for s, ms in timings.items())
+    db.table("retrievals").insert_all(
         scrub_row(
             {
                 "turn_id": turn_id,
@@ -114,7 +114,7 @@ def _insert_children(db: Database, turn_id: str, data: Mapping[str, Any], timing
         )
         for rank, hit in enumerate(data.get("retrieved") or [], start=1)
     )
-    db["citations"].insert_all(
+    db.table("citations").insert_all(
         scrub_row(
             {
                 "turn_id": turn_id,
@@ -124,7 +124,7 @@ def _insert_children(db: Database, turn_id: str, data: Mapping[str, Any], timing
         )
         for c in citations
     )
-    db["guard_verdicts"].insert_all(
+    db.table("guard_verdicts").insert_all(
         scrub_row(
             {
                 "turn_id": turn_id,
@@ -144,19 +144,19 @@ def _insert_children(db: Database, turn_id: str, data: Mapping[str, Any], timing
 
 def turn_row(db: Database, turn_id: str) -> dict[str, Any] | None:
     """The turn's own row (question, thread id, asker, answer, ...), without its children."""
-    rows = list(db["turns"].rows_where("id = ?", [turn_id], limit=1))
+    rows = list(db.table("turns").rows_where("id = ?", [turn_id], limit=1))
     return rows[0] if rows else None
 
 
 def retrieved_sources(db: Database, turn_id: str) -> list[str]:
     """The sources of the passages retrieved for a turn, best first."""
-    return [r["source"] for r in db["retrievals"].rows_where("turn_id = ?", [turn_id], order_by="rank")]
+    return [r["source"] for r in db.table("retrievals").rows_where("turn_id = ?", [turn_id], order_by="rank")]
 
 
 def reconstruct_turn(db: Database, turn_id: str) -> dict[str, Any] | None:
     """What was asked, what was found, what each guard said, what was answered and why; ``None`` if the
     turn is not in the log (never written, or pruned)."""
-    rows = list(db["turns"].rows_where("id = ?", [turn_id]))
+    rows = list(db.table("turns").rows_where("id = ?", [turn_id]))
     if not rows:
         return None
     turn = rows[0]
@@ -169,7 +169,7 @@ def reconstruct_turn(db: Database, turn_id: str) -> dict[str, Any] | None:
 
     retrievals = children("retrievals", "rank")
     verdicts = children("guard_verdicts", "seq")
-    handovers = [dict(r) for r in db["handovers"].rows_where("turn_id = ?", [turn_id])]
+    handovers = [dict(r) for r in db.table("handovers").rows_where("turn_id = ?", [turn_id])]
     return {
         "turn_id": turn["id"],
         "created_at": turn["created_at"],
@@ -193,7 +193,7 @@ def reconstruct_turn(db: Database, turn_id: str) -> dict[str, Any] | None:
         "total_ms": turn["total_ms"],
         "feedback": [
             {k: v for k, v in r.items() if k != "turn_id"}
-            for r in db["feedback"].rows_where("turn_id = ?", [turn_id], order_by="id")
+            for r in db.table("feedback").rows_where("turn_id = ?", [turn_id], order_by="id")
         ],
         "handover": handovers[0] if handovers else None,
     }

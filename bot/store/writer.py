@@ -158,10 +158,13 @@ class LogWriter:
             return outcomes
         db.execute("BEGIN IMMEDIATE")
         for n, job in enumerate(jobs):
+            if job.fn is None:  # a barrier has nothing to write (_write_batch leaves them out)
+                outcomes.append(None)
+                continue
             savepoint = f"job_{n}"
             db.execute(f"SAVEPOINT {savepoint}")
             try:
-                outcomes.append(job.fn(db, *job.args, **job.kwargs))  # type: ignore[misc]
+                outcomes.append(job.fn(db, *job.args, **job.kwargs))
             except Exception as exc:
                 if is_busy_error(exc):
                     raise

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from graphs.guards.leak import protect as protect_prompt
 from graphs.guards.offline import open_engine
-from graphs.guards.types import CheckContext, GuardReport, SourceText, Verdict
+from graphs.guards.types import CheckContext, GuardReport, NumberedSource, SourceText, Verdict
 from graphs.policy import ChannelPolicy, Policy, PolicyError, load_policy
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def check_input(
 
 def check_output(
     answer: str,
-    sources: Sequence[SourceText | Mapping[str, object]],
+    sources: Sequence[SourceText | NumberedSource],
     *,
     question: str = "",
     channel: str | None = None,
@@ -101,10 +101,10 @@ def check_output(
     return engine.run(answer, CheckContext(_channel_policy(channel, policy), "output", texts, question))
 
 
-def _source(item: SourceText | Mapping[str, object]) -> SourceText:
+def _source(item: SourceText | NumberedSource) -> SourceText:
     if isinstance(item, SourceText):
         return item
-    return SourceText(int(item["n"]), str(item.get("text", "")), str(item.get("source", "")))  # type: ignore[call-overload]
+    return SourceText(int(item["n"]), str(item.get("text", "")), str(item.get("source", "")))
 
 
 def scan_chunk(text: str, *, policy: Policy | None = None) -> list[str]:

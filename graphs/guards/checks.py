@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import numpy as np
+
 from graphs.guards import credential_requests, grounding, injection, language, leak, pii, secrets, slack, topics
 from graphs.guards.text import CITATION
 from graphs.guards.types import PASS, CheckContext, Finding
@@ -16,7 +18,7 @@ from graphs.guards.types import PASS, CheckContext, Finding
 Check = Callable[[str, CheckContext], Finding]
 
 
-def _embed(texts: list[str]):  # type: ignore[no-untyped-def]
+def _embed(texts: list[str]) -> np.ndarray:
     return injection.default_library().embed(texts)
 
 

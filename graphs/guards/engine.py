@@ -42,7 +42,14 @@ from graphs.guards.banned_words import find_banned, without_banned
 from graphs.guards.checks import INPUT_CHECKS, OUTPUT_CHECKS, Check
 from graphs.guards.messages import user_message
 from graphs.guards.types import CheckContext, GuardReport, OverallAction, Stage, Verdict
-from graphs.policy import ChannelPolicy, CheckPolicy, GuardsPolicy
+from graphs.policy import (
+    ChannelPolicy,
+    CheckPolicy,
+    GuardsPolicy,
+    LengthPolicy,
+    OutputLengthPolicy,
+    ToxicityPolicy,
+)
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", module=r"guardrails.*")
@@ -51,7 +58,7 @@ warnings.filterwarnings("ignore", module=r"guardrails.*")
 # -- offline rc ---------------------------------------------------------------------------------------
 def _pin_offline_rc() -> None:
     """Every rc guardrails loads (each ``Guard()`` reloads it) has metrics and remote inference off."""
-    original = RC.load.__func__  # type: ignore[attr-defined]
+    original = RC.load.__func__
     if getattr(original, "_keel_offline", False):
         return
 
@@ -61,8 +68,8 @@ def _pin_offline_rc() -> None:
         rc.use_remote_inferencing = False
         return rc
 
-    offline_load._keel_offline = True  # type: ignore[attr-defined]
-    RC.load = classmethod(offline_load)  # type: ignore[method-assign,assignment]
+    offline_load._keel_offline = True  # type: ignore[attr-defined]  # a mark on our own function, read above
+    RC.load = classmethod(offline_load)
     guardrails_settings.rc = RC.load()
     # Local OTel spans would carry every question and answer (and cost ~10 ms a call serialising them).
     guardrails_settings.disable_tracing = True
@@ -159,6 +166,15 @@ OUTPUT_ORDER = [
     "output_length",
 ]
 FIXING_ACTIONS = ("redact", "fix")
+# A check's action as the report's: both fixing actions read "redact".
+OVERALL_ACTION: dict[str, OverallAction] = {
+    "pass": "pass",
+    "log_only": "log_only",
+    "redact": "redact",
+    "fix": "redact",
+    "hand_over": "hand_over",
+    "refuse": "refuse",
+}
 
 
 def _on_fail(action: str) -> OnFailAction:
@@ -167,10 +183,11 @@ def _on_fail(action: str) -> OnFailAction:
 
 def _make_validator(name: str, config: CheckPolicy) -> Validator:
     on_fail = _on_fail(config.action)
-    if name in ("length", "output_length"):
-        return LengthLimit(max=config.max_chars, on_fail=on_fail)  # type: ignore[attr-defined]
-    if name in ("toxicity", "output_toxicity"):
-        return ToxicWords(banned_words=config.words, max_l_dist=config.max_edit_distance, on_fail=on_fail)  # type: ignore[attr-defined]
+    # Told apart by their settings' type: length and output_length, toxicity and output_toxicity (a subclass).
+    if isinstance(config, LengthPolicy | OutputLengthPolicy):
+        return LengthLimit(max=config.max_chars, on_fail=on_fail)
+    if isinstance(config, ToxicityPolicy):
+        return ToxicWords(banned_words=config.words, max_l_dist=config.max_edit_distance, on_fail=on_fail)
     if name == "markup":
         return SlackAwareWebSanitization(on_fail=on_fail)
     return VALIDATORS[name](on_fail=on_fail)
@@ -254,9 +271,7 @@ def _verdict(entry: Any, built: BuiltGuard, context: CheckContext) -> Verdict:
 
 def _report(final: str, verdicts: list[Verdict], context: CheckContext) -> GuardReport:
     worst = max(verdicts, key=lambda v: SEVERITY[v.action], default=None)
-    action: OverallAction = "pass"
-    if worst is not None and worst.action != "pass":
-        action = "redact" if worst.action in FIXING_ACTIONS else worst.action  # type: ignore[assignment]
+    action: OverallAction = "pass" if worst is None else OVERALL_ACTION[worst.action]
     message = user_message(worst.check, action, context) if worst and action in ("refuse", "hand_over") else None
     return GuardReport(action, final, verdicts, message)
 

@@ -9,7 +9,7 @@ sentences, so a typical check costs no embedding at all and a paraphrasing answe
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,7 +52,7 @@ class SourceIndex:
 
 def analyse(answer: str, sources: Sequence[SourceText], thresholds: Thresholds, embed: Embed | None) -> list[Support]:
     index = SourceIndex(sources)
-    results = []
+    results: list[Support] = []
     pending: list[tuple[int, list[str], list[int]]] = []  # sentences that need the embedder
     for sentence in split_sentences(answer):
         cited_all = tuple(dict.fromkeys(sentence.citations))
@@ -67,7 +67,7 @@ def analyse(answer: str, sources: Sequence[SourceText], thresholds: Thresholds, 
         numbers_ok = all(any(n in index.numbers[s] for s in judged_against) for n in stated)
         support = Support(sentence, valid, invalid, claim, lexical, None, not claim, best)
         if claim and numbers_ok and lexical >= thresholds.lexical:
-            support = _replace(support, supported=True)
+            support = replace(support, supported=True)
         elif claim and numbers_ok and lexical >= thresholds.floor and embed is not None:
             candidates = _closest_sentences(terms, judged_against, index)
             if candidates:
@@ -113,16 +113,10 @@ def _semantic(
         block = vectors[cursor : cursor + len(group)]
         cursor += len(group)
         similarity = float((block[1:] @ block[0]).max())
-        results[position] = _replace(
+        results[position] = replace(
             results[position], semantic=round(similarity, 3), supported=similarity >= thresholds.semantic
         )
     return results
-
-
-def _replace(support: Support, **changes: object) -> Support:
-    from dataclasses import replace
-
-    return replace(support, **changes)  # type: ignore[arg-type]
 
 
 def remove_sentences(answer: str, drop: Sequence[Sentence]) -> str:

@@ -25,12 +25,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from graphs.guards.language import foreign_stretch
 from graphs.guards.patterns import ASSISTANT_DIRECTED, match_signals
 from graphs.guards.text import normalise, split_sentences
+
+if TYPE_CHECKING:
+    from knowledge.embed import Embedder
 
 log = logging.getLogger(__name__)
 DATA = Path(__file__).parent / "data"
@@ -166,7 +170,7 @@ def windows(text: str) -> list[str]:
 class Library:
     """Attack and benign example vectors, embedded once and cached under KEEL_HOME by content hash."""
 
-    def __init__(self, embedder: object) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         attacks = [json.loads(line) for line in (DATA / "attacks.jsonl").read_text("utf-8").splitlines() if line]
         benign = [json.loads(line) for line in (DATA / "benign.jsonl").read_text("utf-8").splitlines() if line]
@@ -186,12 +190,12 @@ class Library:
         path = keel_home() / "guards" / f"library-{digest}.npy"
         if path.is_file():
             try:
-                vectors = np.load(path)
+                vectors: np.ndarray = np.load(path)
                 if vectors.shape[0] == len(texts):
                     return vectors
             except (OSError, ValueError):
                 pass
-        vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)  # type: ignore[attr-defined]
+        vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npy")
@@ -207,7 +211,7 @@ class Library:
             known = {t: self._cache[t] for t in texts if t in self._cache}
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            vectors = np.asarray(self.embedder.embed(missing), dtype=np.float32)  # type: ignore[attr-defined]
+            vectors = np.asarray(self.embedder.embed(missing), dtype=np.float32)
             known.update(zip(missing, vectors, strict=True))
             with self._lock:
                 for text, vector in zip(missing, vectors, strict=True):
@@ -269,7 +273,7 @@ def injection_model() -> InjectionModel | None:
     )
 
 
-def measure(text: str, variants: list[str] | None = None) -> tuple[float, tuple[str, ...], dict]:
+def measure(text: str, variants: list[str] | None = None) -> tuple[float, tuple[str, ...], dict[str, float]]:
     """Pattern score, signals and the classifier's features for ``text`` (no embedding: patterns only);
     ``variants``: its ``_variants``, if already computed."""
     from graphs.guards.injection_features import features

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from graphs.guards.names import TOKENIZER
@@ -60,10 +61,10 @@ def _english_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
     return words, frozenset(_stem(words))
 
 
-def _stem(words: object) -> list[str]:
+def _stem(words: Iterable[str]) -> list[str]:
     import Stemmer
 
-    return Stemmer.Stemmer("english").stemWords(list(words))  # type: ignore[call-overload]
+    return Stemmer.Stemmer("english").stemWords(list(words))
 
 
 def english_share(words: list[str]) -> float:

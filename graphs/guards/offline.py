@@ -18,9 +18,13 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
 
 from knowledge import iri_grammar
+
+if TYPE_CHECKING:
+    from graphs.guards.types import CheckContext, GuardReport, Stage
+    from graphs.policy import ChannelPolicy
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +47,18 @@ def prepare_environment() -> None:
             log.info("guards: refused an nltk download (%s); Keel runs offline", args[:1])
             return False
 
-        nltk.download = _no_download  # type: ignore[assignment]
+        nltk.download = _no_download
 
 
-def open_engine() -> ModuleType:
+class GuardEngine(Protocol):
+    """What the guards use of :mod:`graphs.guards.engine` (the module itself satisfies it)."""
+
+    def run(self, text: str, context: CheckContext) -> GuardReport: ...
+
+    def guard_for(self, stage: Stage, policy: ChannelPolicy) -> object: ...
+
+
+def open_engine() -> GuardEngine:
     """:mod:`graphs.guards.engine`, the guardrails side of the guards, imported on first use (about a
     second) with the environment above set first. Every use of the engine goes through here."""
     prepare_environment()

@@ -20,6 +20,7 @@ in its error message (docs/guards.md). Nothing here imports guardrails.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,13 +60,16 @@ class SecretSpan:
 @lru_cache(maxsize=1)
 def _provider_patterns() -> list[tuple[str, re.Pattern[str]]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 
     skip = {"Public IP (ipv4)", "Private Key"}  # IPs are personal data, not secrets; PEM blocks handled here
     patterns = []
-    for secret_type, plugin in get_mapping_from_secret_type_to_class().items():
+    # Mapping: detect-secrets annotates the result with a type variable it does not bind (type[Never] to mypy).
+    plugins: Mapping[str, type[BasePlugin]] = get_mapping_from_secret_type_to_class()
+    for secret_type, plugin in plugins.items():
         if secret_type in skip or not issubclass(plugin, RegexBasedDetector):
             continue
+        # detect-secrets declares denylist an instance property; every detector sets it on the class.
         for regex in plugin.denylist:  # type: ignore[attr-defined]
             patterns.append((secret_type, regex))
     return patterns

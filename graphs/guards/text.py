@@ -6,11 +6,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 # The stop words and word_set live in graphs.words; they are imported here under the names the checks use.
 from graphs.words import SUPPORT_STOPWORDS as STOPWORDS
 from graphs.words import word_set as word_set  # graphs.guards.names imports it from here
 from graphs.words import words as shared_words
+
+if TYPE_CHECKING:
+    import Stemmer
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
@@ -69,7 +73,7 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Stemmer.Stemmer:
     import Stemmer
 
     return Stemmer.Stemmer("english")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict
 
 from graphs.policy import ChannelPolicy
 
@@ -19,6 +19,14 @@ class SourceText:
     n: int
     text: str
     source: str = ""
+
+
+class NumberedSource(TypedDict):
+    """A :class:`SourceText` as a dict, the form the answer graph hands to the output check."""
+
+    n: int
+    text: NotRequired[str]
+    source: NotRequired[str]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 from langgraph.runtime import Runtime
 
@@ -17,17 +17,21 @@ from graphs.result import Citation, GuardVerdict
 from graphs.state import Draft, State
 from knowledge.types import Hit
 
+if TYPE_CHECKING:
+    from graphs.guards.types import NumberedSource
+
 
 @timed("draft")
 def draft(state: State, runtime: Runtime[KeelContext]) -> Update:
     ctx = runtime.context
     question = state["standalone"]
-    if ctx.llm is None:
+    llm = ctx.llm
+    if llm is None:
         return {"draft": extractive_draft(state)}
     sources = [h.to_json() for h in state["hits"]]  # the prompt's numbered sources
-    use_strong = ctx.strong_llm is not None and is_complex(question, sources)
-    model, name = (ctx.strong_llm, ctx.strong_llm_name) if use_strong else (ctx.llm, ctx.llm_name)
-    route = "llm-strong" if use_strong else "llm"
+    strong = ctx.strong_llm if ctx.strong_llm is not None and is_complex(question, sources) else None
+    model, name = (llm, ctx.llm_name) if strong is None else (strong, ctx.strong_llm_name)
+    route = "llm" if strong is None else "llm-strong"
     channel = state.get("channel")
     try:
         attribute = partial(ctx.attribute, channel=channel)
@@ -98,7 +102,7 @@ def check_output(state: State, runtime: Runtime[KeelContext]) -> Update:
     return update
 
 
-def numbered_sources(hits: list[Hit], citations: list[Citation]) -> list[dict[str, Any]]:
+def numbered_sources(hits: list[Hit], citations: list[Citation]) -> list[NumberedSource]:
     """The sources as the draft numbers them: an LLM's draft cites the prompt's numbering (hit order), the
     extractive answer numbers citations in order of first use. Each citation says which chunk its number
     stands for, so ``[n]`` is checked against the passage it really quotes."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
 
@@ -14,7 +14,13 @@ from graphs.question import QuestionProfile, analyse_question
 from graphs.state import State
 
 Update = dict[str, Any]  # a partial state: only the fields a node sets (reducers add reasons, verdicts)
-Node = Callable[[State, Runtime[KeelContext]], Update]
+
+
+class Node(Protocol):
+    """A node that reads the run's context. A protocol, not ``Callable[[State, Runtime], Update]``: LangGraph
+    passes ``runtime`` by name, so its type for such nodes requires the parameter's name."""
+
+    def __call__(self, state: State, runtime: Runtime[KeelContext]) -> Update: ...
 
 
 def timed(name: str) -> Callable[[Node], Node]:

@@ -10,7 +10,8 @@ from graphs.drafting import fallback_note
 from graphs.nodes.base import Update
 from graphs.nodes.search import WEAK_EVIDENCE
 from graphs.result import Decision, TurnResult
-from graphs.state import State, Turn
+from graphs.state import State
+from graphs.thread import Turn
 
 HAND_OVER_TEXT = "I couldn't find a reliable answer in our knowledge base, so I'm handing this to a person."
 REFUSE_TEXT = "I can't help with that request."

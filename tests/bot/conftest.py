@@ -1,11 +1,11 @@
 """The real Bolt app and slack_sdk client against the Slack emulator on 127.0.0.1, answering from a
-small real knowledge base (Chroma + BM25 + the ONNX embedder) with the real answer graph and log."""
+small real knowledge base (``kb`` of tests/conftest.py: Chroma + BM25 + the ONNX embedder) with the real
+answer graph and log."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,27 +17,13 @@ from bot.serving import HttpServer
 from bot.store.db import open_db
 from bot.store.writer import LogWriter
 from config.settings import Settings, get_settings
-from graphs.context import knowledge_base
 from graphs.policy import load_policy
 from knowledge.base import KnowledgeBase
-from tests.knowledge.helpers import small_kb_folder
 from tests.slack_emulator import Delivery, SlackEmulator
 
 ALICE = "U0ALICE"
 BOB = "U0BOB"
 HELP = "C0HELP"  # a channel Keel is in, not listed in the policy
-
-
-@pytest.fixture(scope="session")
-def kb_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_kb_folder(tmp_path_factory.mktemp("kb-docs"))
-
-
-@pytest.fixture
-def kb(kb_folder: Path, keel_home: Path) -> KnowledgeBase:
-    base = knowledge_base(get_settings())  # as `keel serve` builds it: with the ingest-time injection scan
-    assert base.ingest([str(kb_folder)]).ok
-    return base
 
 
 @pytest.fixture

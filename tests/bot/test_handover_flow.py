@@ -179,7 +179,7 @@ def test_a_restart_between_hand_over_and_reply_resumes(start_keel: Callable[...,
     first = start_keel()
     thread = ask(first, "Can I bring my dog to the office on Fridays?")
     assert handover(thread)["status"] == "pending"
-    first.app.keel.close()  # type: ignore[attr-defined]
+    first.app.keel.close()
 
     second = start_keel()  # a new app, service and desk on the same KEEL_HOME
     reply(second, "Yes, on Fridays.", EXPERT, thread)
@@ -196,7 +196,7 @@ def test_reminders_fire_once_then_the_backup_and_survive_a_restart(start_keel: C
     assert monitor.tick(WEDNESDAY_10AM + timedelta(minutes=29)) == []
     assert [a for _, a in monitor.tick(WEDNESDAY_10AM + timedelta(minutes=31))] == ["reminded"]
     assert monitor.tick(WEDNESDAY_10AM + timedelta(minutes=32)) == []
-    first.app.keel.close()  # type: ignore[attr-defined]
+    first.app.keel.close()
 
     second = start_keel()
     restarted = HandoverMonitor(second.keel.handovers, tz=UTC)

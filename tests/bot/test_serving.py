@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import socket
 
 import httpx
 import pytest
@@ -28,3 +29,17 @@ def test_http_mode_serves_with_more_than_1024_open_descriptors() -> None:
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_host_name_with_several_addresses_is_refused_with_a_clear_error(monkeypatch):
+    # waitress would open one server per address, and none of them would run Keel's early request checks
+    real = socket.getaddrinfo
+
+    def two_addresses(host, *args, **kwargs):
+        if host != "keel-dual.test":
+            return real(host, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, 0)) for ip in ("127.0.0.1", "127.0.0.2")]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    with pytest.raises(ValueError, match="several addresses"):
+        HttpServer(None, host="keel-dual.test", port=0)

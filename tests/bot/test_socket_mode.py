@@ -25,7 +25,7 @@ def socket_keel(slack_env: Settings, kb: KnowledgeBase, slack_emulator: SlackEmu
     slack_emulator.wait_for_socket()
     yield Running(app, "", slack_emulator)
     slack_emulator.close_socket_client(handler)
-    app.keel.close()  # type: ignore[attr-defined]
+    app.keel.close()
 
 
 def test_a_mention_over_socket_mode_is_acked_and_answered_once(socket_keel: Running) -> None:

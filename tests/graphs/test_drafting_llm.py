@@ -11,22 +11,11 @@ from config.settings import get_settings
 from graphs.agent import Agent
 from graphs.drafting import LLM_MIN_CONFIDENCE
 from knowledge.base import KnowledgeBase
-from tests.knowledge.helpers import small_kb_folder
 from tests.llm_stub import LLMStub, Reply, point_llm_at
 
 QUESTION = "How long is parental leave?"
 ANSWER = "Parents receive 20 weeks of paid parental leave [1]."
 MODEL = "openai:gpt-4o-mini"
-
-
-@pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    from config.settings import Settings
-
-    home = tmp_path_factory.mktemp("drafting-kb")
-    base = KnowledgeBase(Settings(home=home, chroma_url=None, embeddings="onnx:all-MiniLM-L6-v2-int8"))
-    assert base.ingest([str(small_kb_folder(home))]).ok
-    return base
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """graphs/evidence.py: the judge answers what the knowledge covers and declines what it does not.
 
-Real knowledge bases (Chroma, BM25, the bundled ONNX embedder), no mocks: a three-document folder per
-test, and the bundled samples ingested once per session (tests/graphs/conftest.py).
+Real knowledge bases (Chroma, BM25, the bundled ONNX embedder), no mocks: three documents (``kb``, a copy
+per test, tests/conftest.py), and the bundled samples ingested once per session (tests/graphs/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,14 +14,6 @@ from graphs import evidence_model
 from graphs.evidence import Judgement, hits_to_keep, judge_evidence, passages_to_read, search_for_judging
 from graphs.extractive import compose_answer
 from knowledge.base import KnowledgeBase
-from tests.knowledge.helpers import small_kb_folder
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> KnowledgeBase:
-    base = KnowledgeBase()
-    assert base.ingest([str(small_kb_folder(tmp_path))]).ok
-    return base
 
 
 def _judge(kb: KnowledgeBase, question: str, **kwargs: object) -> Judgement:

@@ -11,19 +11,11 @@ from config.settings import get_settings
 from graphs.agent import Agent, Token
 from graphs.result import TurnResult
 from knowledge.base import KnowledgeBase
-from tests.knowledge.helpers import small_kb_folder
 from tests.known_secrets import LLM_API_KEY
 from tests.llm_stub import point_llm_at
 from tests.llm_stub.server import Reply
 
 ANSWER = "Parents receive 20 weeks of paid parental leave [1]."
-
-
-@pytest.fixture
-def kb(tmp_path) -> KnowledgeBase:
-    base = KnowledgeBase()
-    assert base.ingest([str(small_kb_folder(tmp_path))]).ok
-    return base
 
 
 @pytest.fixture

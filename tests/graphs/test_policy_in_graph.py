@@ -10,18 +10,9 @@ import pytest
 
 from config.settings import Settings, get_settings
 from graphs.agent import Agent
-from knowledge.base import KnowledgeBase
-from tests.knowledge.helpers import small_kb_folder
 from tests.llm_stub import LLMStub, Reply, point_llm_at
 
 ANSWER = "Parents receive 20 weeks of paid parental leave [1]."
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> KnowledgeBase:
-    base = KnowledgeBase()
-    assert base.ingest([str(small_kb_folder(tmp_path))]).ok
-    return base
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ the state was typed (plain dict blobs) still takes a follow-up."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, TypedDict
 
-import pytest
 from langgraph.graph import END, START, StateGraph
 
 from config.settings import Settings, get_settings
@@ -19,16 +17,8 @@ from graphs.state import Draft
 from graphs.thread import Query
 from knowledge.base import KnowledgeBase
 from knowledge.types import Hit
-from tests.knowledge.helpers import small_kb_folder
 
 THREAD = "slack:C1:1700000000.000900"
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> KnowledgeBase:
-    base = KnowledgeBase()
-    assert base.ingest([str(small_kb_folder(tmp_path))]).ok
-    return base
 
 
 def stored_state(settings: Settings, thread_id: str) -> dict[str, Any]:

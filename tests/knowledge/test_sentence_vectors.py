@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from graphs.evidence import HITS_CONSIDERED, judge_evidence
 from knowledge.base import KnowledgeBase
@@ -30,13 +29,6 @@ class CountingEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self.texts.extend(texts)
         return self.inner.embed(texts)
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> KnowledgeBase:
-    base = KnowledgeBase()
-    assert base.ingest([str(small_kb_folder(tmp_path))]).ok
-    return base
 
 
 def test_every_chunk_gets_its_title_and_sentence_vectors(kb: KnowledgeBase) -> None:
@@ -96,7 +88,9 @@ def test_a_store_without_sentence_vectors_still_answers(kb: KnowledgeBase) -> No
     assert len(counting.texts) > 1  # the sentences were embedded on the spot
 
 
-def test_removing_or_changing_a_source_drops_its_sentence_vectors(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_removing_or_changing_a_source_drops_its_sentence_vectors(tmp_path: Path) -> None:
+    kb = KnowledgeBase()  # documents of its own, not the shared kb_folder: this test edits one
+    assert kb.ingest([str(small_kb_folder(tmp_path))]).ok
     leave = str(tmp_path / "kb" / "leave.md")
     old_ids = kb.store.ids_for_source(leave)
     assert set(kb.sentences.for_chunks(old_ids)) == set(old_ids)

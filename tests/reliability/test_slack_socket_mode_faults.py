@@ -34,7 +34,7 @@ def handler(slack_env: Settings, kb: KnowledgeBase, slack_emulator: SlackEmulato
     slack_emulator.wait_for_socket()
     yield socket
     slack_emulator.close_socket_client(socket)
-    app.keel.close()  # type: ignore[attr-defined]
+    app.keel.close()
 
 
 @pytest.fixture

@@ -113,7 +113,10 @@ def _store_source(keel: KeelRuntime, row: dict[str, Any], source: str | None) ->
 def _redraw(client: WebClient, body: dict[str, Any], row: dict[str, Any], *, approved_by: str = "") -> None:
     """The clicked resolution message, with the buttons that fit the new state."""
     ts = (body.get("container") or {}).get("message_ts")
-    source = row.get("learned_source")
+    if not ts:  # Slack's click names the message it came from; without it there is nothing to redraw
+        log.warning("could not update the resolution message: the click names no message")
+        return
+    source = row.get("learned_source") or ""
     message = blocks.resolution_message(
         row,
         row["resolved_by"],

@@ -4,16 +4,11 @@ timing (benchmarks/startup.py times it)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.fresh_process import python_json
 
 # Each costs from a tenth of a second to over a second to import (guardrails with its grammar, 2 s).
 HEAVY = ("chromadb", "onnxruntime", "guardrails", "langgraph", "langchain", "langchain_core", "bm25s", "wordfreq")
@@ -21,17 +16,7 @@ HEAVY = ("chromadb", "onnxruntime", "guardrails", "langgraph", "langchain", "lan
 
 def run_python(code: str, keel_home: Path, *args: str) -> dict:
     """Run ``code`` in a fresh interpreter; it prints one JSON line last, which is returned."""
-    env = {**os.environ, "KEEL_HOME": str(keel_home)}
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return python_json(code, *args, env={"KEEL_HOME": str(keel_home)})
 
 
 KEEL_COMMAND = """

@@ -60,7 +60,8 @@ def closing(keel: Running, thread: str) -> dict[str, Any]:
 
 
 def learned_files() -> list[Path]:
-    return sorted(learned_dir().rglob("*.md")) if learned_dir().exists() else []
+    folder = learned_dir(get_settings().home)
+    return sorted(folder.rglob("*.md")) if folder.exists() else []
 
 
 def learned_sources(keel: Running) -> list[str]:
