@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import httpx
@@ -13,6 +10,7 @@ import pytest
 
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
+from tests.bot.cli.serve_process import start_keel_serve
 from tests.bot.conftest import ALICE, HELP
 from tests.servers import free_port
 from tests.slack_emulator import SlackEmulator
@@ -23,23 +21,7 @@ def test_keel_serve_http_answers_and_drains_on_sigterm(
     kb: KnowledgeBase, slack_env: Settings, slack_emulator: SlackEmulator
 ) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from bot.cli import app; app()",
-            "serve",
-            "--http",
-            "--port",
-            str(port),
-            "--host",
-            "127.0.0.1",
-        ],
-        env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_keel_serve(port)
     try:
         deadline = time.monotonic() + 90
         while True:

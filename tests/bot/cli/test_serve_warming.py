@@ -3,10 +3,8 @@ they are, and a Slack event that comes meanwhile is acked and answered, not drop
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +17,7 @@ from slack_sdk import WebClient
 from bot.serving import EVENTS_PATH, HEALTH_PATH, HttpServer
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
+from tests.bot.cli.serve_process import start_keel_serve
 from tests.bot.conftest import ALICE, HELP
 from tests.servers import free_port
 from tests.slack_emulator import SlackEmulator
@@ -74,14 +73,7 @@ def test_keel_serve_answers_an_event_sent_while_it_warms_up(
     kb: KnowledgeBase, slack_env: Settings, slack_emulator: SlackEmulator
 ) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import app; app()", "serve", "--http", "--port", str(port)]
-        + ["--host", "127.0.0.1", "--workers", "1"],
-        env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_keel_serve(port, "--workers", "1")
     health = f"http://127.0.0.1:{port}{HEALTH_PATH}"
     try:
         first = _first_health_answer(health, process)
