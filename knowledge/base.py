@@ -148,8 +148,8 @@ class KnowledgeBase:
         return Ingester(
             self.store,
             self.embedder,
+            IngestLimits.from_settings(self.settings),
             flagger=self._flagger,
             flagged_handling=self._flagged_handling,
             sentences=self.sentences,
-            limits=IngestLimits.from_settings(self.settings),
         )

@@ -85,13 +85,13 @@ class Ingester:
         self,
         store: ChunkStore,
         embedder: Embedder,
+        limits: IngestLimits,
         flagger: ChunkFlagger | None = None,
         http: httpx.Client | None = None,
         flagged_handling: Callable[[], FlaggedHandling] | None = None,
         sentences: SentenceIndex | None = None,
-        limits: IngestLimits | None = None,
     ) -> None:
-        self.limits = limits or IngestLimits.from_settings(Settings())
+        self.limits = limits
         self.store = store
         self.embedder = embedder
         self.sentences = sentences
