@@ -4,8 +4,8 @@ The input guard has already redacted the question; this runs again on every text
 because answers, expert replies, comments and error messages never passed through that guard, and
 because a log that leaks a token is worse than a log with a few over-eager ``[SECRET]`` marks.
 What a secret is is decided in one place, :mod:`graphs.guards.secrets` (no guardrails import there), so
-the log and the guards cannot disagree; e-mail addresses and card numbers are the PII check's own patterns
-(:mod:`graphs.guards.pii`).
+the log and the guards cannot disagree; e-mail addresses are the PII check's own pattern and
+card numbers its own test (:mod:`graphs.guards.pii`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from graphs.guards import pii, secrets
 SECRET = secrets.MASK
 EMAIL = "[EMAIL]"
 CREDIT_CARD = "[CREDIT_CARD]"
+# Wider than the PII check's card pattern, which leaves "+..." to its phone recogniser: the log has no
+# phone recogniser, and a number after "+" or glued to letters that passes the card checks is masked too.
+_CARD_CANDIDATE = re.compile(r"(?<![\w-])(?:\d[ -]?){11,18}\d(?![\w-])")
 
 
 def _card(match: re.Match[str]) -> str:
@@ -32,7 +35,7 @@ def scrub(text: str | None) -> str | None:
         return text
     text = secrets.redact(text)
     text = pii.EMAIL.sub(EMAIL, text)
-    return pii.CARD.sub(_card, text)
+    return _CARD_CANDIDATE.sub(_card, text)
 
 
 def scrub_row(row: Mapping[str, Any], keep: Iterable[str] = ()) -> dict[str, Any]:

@@ -33,6 +33,7 @@ def test_ibans_need_the_mod_97_check():
     ("text", "expected"),
     [
         ("mail jane_o'neil+hr@mail.acme.co.uk now", ("EMAIL", "jane_o'neil+hr@mail.acme.co.uk")),
+        ("send it to 'alice@example.com' today", ("EMAIL", "alice@example.com")),  # quoted: the quote is not part
         ("call (415) 555-0134 today", ("PHONE", "(415) 555-0134")),
         ("call +46 (0)8 928 571 38", ("PHONE", "+46 (0)8 928 571 38")),
         ("server 192.168.10.7 is down", ("IP_ADDRESS", "192.168.10.7")),

@@ -56,6 +56,8 @@ DIRTY = f"use {SLACK_BOT} or {SLACK_USER} / {SLACK_APP}, {OPENAI}, {AWS}, {BEARE
         (f"write to {EMAIL} please", "write to [EMAIL] please"),
         (f"card {CARD} expires", "card [CREDIT_CARD] expires"),
         ("card 4111-1111-1111-1111", "card [CREDIT_CARD]"),
+        ("write to 'alice@example.com' now", "write to '[EMAIL]' now"),
+        ("paid with +4111111111111111", "paid with +[CREDIT_CARD]"),  # no phone recogniser in the log
     ],
 )
 def test_scrub_removes_secrets_and_pii(text: str, expected: str) -> None:
