@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from typer.testing import CliRunner
 
@@ -36,3 +38,17 @@ def test_an_app_token_slack_refuses_is_named(slack_env, slack_emulator) -> None:
     assert result.exit_code == 1
     assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in result.output
     assert slack_emulator.app_token not in result.output
+
+
+def test_http_mode_on_a_host_with_several_addresses_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+
+    def two_addresses(host, *args, **kwargs):
+        if host != "keel-dual.test":
+            return real(host, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, 0)) for ip in ("127.0.0.1", "127.0.0.2")]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    result = CliRunner().invoke(app, ["serve", "--http", "--host", "keel-dual.test", "--port", "0"])
+    assert result.exit_code == 1
+    assert "Keel cannot listen on keel-dual.test:0" in result.output and "several addresses" in result.output
